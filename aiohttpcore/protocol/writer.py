@@ -1,0 +1,348 @@
+"""The request serialiser: validated request heads and framed body bytes.
+
+What it owns: turning a method, target and header fields into the bytes of
+a request head, choosing the body's framing once (PROTOCOL-POLICY.md,
+"Request writing"), and encoding body data for that framing. What it must
+never do: let a CR, LF or NUL from the caller reach the wire, generate
+obs-fold, or guess a length it was not given.
+
+Every check raises :class:`~aiohttpcore.exceptions.InvalidRequest` before a
+single byte is produced, so a failed call leaves nothing half-written. Names
+are validated once per process and cached, values once per request.
+
+This module imports no I/O; from the package only ``exceptions`` and ``headers``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+from aiohttpcore.exceptions import ExcessBodyData, InvalidRequest
+from aiohttpcore.headers import Headers, HeaderTypes
+
+from .framing import CHUNKED, NO_BODY, Chunked, ContentLength, Framing
+from .state import PendingRequest
+
+__all__ = [
+    "BodyEncoder",
+    "ChunkedEncoder",
+    "LengthEncoder",
+    "RequestHead",
+    "check_field",
+    "encode_request_head",
+    "normalise_fields",
+]
+
+# RFC 9110 §5.6.2: token = 1*tchar.
+_TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+# A value may not contain CR, LF or NUL (RFC 9110 §5.5) and, since we never
+# generate obs-fold and a value's edges are not part of it, no leading or
+# trailing whitespace (PROTOCOL-POLICY.md: a pre-send error, not a strip).
+_BAD_VALUE = re.compile(r"[\r\n\x00]|\A[ \t]|[ \t]\Z")
+# A request target is visible ASCII (RFC 9112 §3.2, RFC 3986): the URL layer
+# percent-encodes everything else.
+_BAD_TARGET = re.compile(r"[^\x21-\x7e]")
+_ABSOLUTE_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+")
+_AUTHORITY_FORM = re.compile(r"[^/?#@]+:[0-9]+")
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
+
+# Methods whose requests have no defined meaning for content: an empty body
+# is sent as no body at all, without Content-Length (RFC 9110 §8.6).
+_NO_CONTENT_METHODS: Final = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+# Fields that would change how a trailer section is read or routed
+# (RFC 9110 §6.5.1): never accepted as trailers.
+_FORBIDDEN_TRAILERS: Final = frozenset(
+    {"content-length", "transfer-encoding", "host", "connection", "te", "trailer", "expect"}
+)
+
+_VALID_NAMES: dict[str, str] = {}
+_VALID_METHODS: set[str] = set()
+_CACHE_SIZE: Final = 1024
+
+
+def _name_key(name: str, host: str | None) -> str:
+    """The lower-case form of a validated field name."""
+    lname = _VALID_NAMES.get(name)
+    if lname is None:
+        if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+            raise InvalidRequest(f"invalid header name {name!r}", host=host)
+        lname = name.lower()
+        if len(_VALID_NAMES) < _CACHE_SIZE:
+            _VALID_NAMES[name] = lname
+    return lname
+
+
+def check_field(name: str, value: str, host: str | None) -> str:
+    """Validate one header field for the wire; return its lower-case name."""
+    lname = _name_key(name, host)
+    if not isinstance(value, str):
+        raise InvalidRequest(f"header {name} value must be str, not {value!r}", host=host)
+    if _BAD_VALUE.search(value) is not None:
+        raise InvalidRequest(
+            f"header {name} value {value!r} contains CR, LF or NUL, "
+            "or begins or ends with whitespace",
+            host=host,
+        )
+    return lname
+
+
+def _text(item: object, host: str | None) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bytes | bytearray):
+        return item.decode("latin-1")
+    if isinstance(item, int) and not isinstance(item, bool):
+        return str(item)
+    raise InvalidRequest(f"header names and values must be str or bytes, not {item!r}", host=host)
+
+
+def normalise_fields(headers: HeaderTypes | None, host: str | None) -> list[tuple[str, str]]:
+    """The caller's headers as ``(name, value)`` strings, in order, duplicates kept."""
+    if not headers:
+        return []
+    if isinstance(headers, Headers):
+        return headers.multi_items()
+    pairs: Iterable[tuple[object, object]] = (
+        headers.items() if isinstance(headers, Mapping) else headers
+    )
+    return [(_text(name, host), _text(value, host)) for name, value in pairs]
+
+
+def _check_method(method: str, host: str | None) -> str:
+    if method not in _VALID_METHODS:
+        if not isinstance(method, str) or _TOKEN.fullmatch(method) is None:
+            raise InvalidRequest(f"invalid method {method!r}", host=host)
+        if len(_VALID_METHODS) < _CACHE_SIZE:
+            _VALID_METHODS.add(str(method))
+    return str(method)
+
+
+def _check_target(method: str, target: str, absolute_form: bool, host: str | None) -> None:
+    if not isinstance(target, str) or not target or _BAD_TARGET.search(target) is not None:
+        raise InvalidRequest(
+            f"invalid request target {target!r}: it must be non-empty visible ASCII "
+            "(percent-encode the rest)",
+            host=host,
+        )
+    if target[0] == "/":
+        return
+    if target == "*" and method == "OPTIONS":
+        return
+    if method == "CONNECT" and _AUTHORITY_FORM.fullmatch(target):
+        return
+    if absolute_form and _ABSOLUTE_FORM.match(target):
+        return
+    raise InvalidRequest(
+        f"request target {target!r} is not allowed for {method}: use origin-form (/path)",
+        host=host,
+    )
+
+
+class RequestHead:
+    """A request head ready for the wire, and what the connection must remember of it."""
+
+    __slots__ = ("data", "framing", "pending")
+
+    def __init__(self, data: bytes, framing: Framing, pending: PendingRequest) -> None:
+        self.data = data
+        self.framing = framing
+        self.pending = pending
+
+
+def _choose_framing(
+    body_length: int | None, user_length: str | None, user_chunked: bool, host: str | None
+) -> tuple[Framing, str | None]:
+    """Framing chosen once: the body's kind, reconciled with the caller's own headers.
+
+    Returns the framing and the framing header line to add, if any.
+    """
+    if body_length is None:
+        if user_length is not None:
+            return ContentLength(int(user_length)), None
+        return CHUNKED, None if user_chunked else "Transfer-Encoding: chunked\r\n"
+    if isinstance(body_length, bool) or not isinstance(body_length, int) or body_length < 0:
+        raise InvalidRequest(f"invalid body length {body_length!r}", host=host)
+    if user_chunked:
+        raise InvalidRequest(
+            "Transfer-Encoding: chunked given for a body of known length", host=host
+        )
+    if user_length is not None:
+        if int(user_length) != body_length:
+            raise InvalidRequest(
+                f"Content-Length {user_length} disagrees with the body's {body_length} bytes",
+                host=host,
+            )
+        return (ContentLength(body_length) if body_length else NO_BODY), None
+    return (ContentLength(body_length) if body_length else NO_BODY), ""
+
+
+def encode_request_head(
+    method: str,
+    target: str,
+    fields: list[tuple[str, str]],
+    *,
+    host: str | None,
+    host_header: str | None,
+    body_length: int | None,
+    expect_continue: bool,
+    absolute_form: bool,
+) -> RequestHead:
+    """Validate and serialise a request head; choose its body framing.
+
+    ``body_length`` is the body's size, or ``None`` when unknown (chunked
+    unless the caller's own ``Content-Length`` gives it). ``host`` only names
+    the server in errors; ``host_header`` is the ``Host`` value to send when
+    the caller's fields have none.
+
+    Raises:
+        InvalidRequest: anything that cannot go on the wire as given.
+    """
+    method = _check_method(method, host)
+    _check_target(method, target, absolute_form, host)
+    lines = [f"{method} {target} HTTP/1.1\r\n"]
+    if host_header is not None:
+        lines.append("")  # the Host line goes first (RFC 9110 §7.2), if it is needed
+    user_length: str | None = None
+    user_chunked = close = upgrade = has_host = has_expect = False
+    for name, value in fields:
+        lname = check_field(name, value, host)
+        if lname == "host":
+            has_host = True
+        elif lname == "content-length":
+            if _CONTENT_LENGTH.fullmatch(value) is None or (
+                user_length is not None and int(user_length) != int(value)
+            ):
+                raise InvalidRequest(f"invalid Content-Length {value!r}", host=host)
+            user_length = value
+        elif lname == "transfer-encoding":
+            if value.lower() != "chunked" or user_chunked:
+                raise InvalidRequest(
+                    f"unsupported request Transfer-Encoding {value!r}: only chunked", host=host
+                )
+            user_chunked = True
+        elif lname == "expect":
+            has_expect = True
+            expect_continue = expect_continue or value.lower() == "100-continue"
+        elif lname == "connection":
+            close = close or "close" in (t.strip().lower() for t in value.split(","))
+        elif lname == "upgrade":
+            upgrade = True
+        lines.append(f"{name}: {value}\r\n")
+    if user_length is not None and user_chunked:
+        raise InvalidRequest("both Content-Length and Transfer-Encoding given", host=host)
+    framing, framing_line = _choose_framing(body_length, user_length, user_chunked, host)
+    if framing_line == "" and (body_length or method not in _NO_CONTENT_METHODS):
+        framing_line = f"Content-Length: {body_length}\r\n"
+    if framing_line:
+        lines.append(framing_line)
+    if expect_continue:
+        if framing is NO_BODY:
+            raise InvalidRequest("Expect: 100-continue needs a request body", host=host)
+        if not has_expect:
+            lines.append("Expect: 100-continue\r\n")
+    if host_header is not None:
+        if has_host:
+            del lines[1]
+        else:
+            if _BAD_VALUE.search(host_header) is not None or not host_header:
+                raise InvalidRequest(f"invalid Host {host_header!r}", host=host)
+            lines[1] = f"Host: {host_header}\r\n"
+    elif not has_host:
+        raise InvalidRequest("an HTTP/1.1 request needs a Host header", host=host)
+    lines.append("\r\n")
+    try:
+        data = "".join(lines).encode("latin-1")
+    except UnicodeEncodeError as error:
+        near = error.object[error.start : error.end + 20]
+        raise InvalidRequest(
+            f"request head has a character outside Latin-1 near {near!r}", host=host
+        ) from None
+    pending = PendingRequest(
+        method, expect_continue=expect_continue, upgrade=upgrade, close=close
+    )
+    return RequestHead(data, framing, pending)
+
+
+class BodyEncoder:
+    """Frames the body bytes of one request."""
+
+    __slots__ = ()
+
+    def encode(self, data: bytes | bytearray | memoryview, host: str | None) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def end(self, trailers: list[tuple[str, str]], host: str | None) -> bytes:
+        raise NotImplementedError
+
+
+def _size(data: bytes | bytearray | memoryview) -> int:
+    return len(data) if isinstance(data, bytes | bytearray) else memoryview(data).nbytes
+
+
+class LengthEncoder(BodyEncoder):
+    """A body of announced length: bytes pass through untouched, and are counted."""
+
+    __slots__ = ("length", "remaining")
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        self.remaining = length
+
+    def encode(self, data: bytes | bytearray | memoryview, host: str | None) -> tuple[object, ...]:
+        size = _size(data)
+        if size > self.remaining:
+            raise ExcessBodyData(
+                f"writing {size} bytes would exceed Content-Length {self.length} "
+                f"({self.remaining} left)",
+                host=host,
+            )
+        self.remaining -= size
+        return (data,) if size else ()
+
+    def end(self, trailers: list[tuple[str, str]], host: str | None) -> bytes:
+        if self.remaining:
+            raise InvalidRequest(
+                f"request body ended after {self.length - self.remaining} of "
+                f"{self.length} announced bytes",
+                host=host,
+            )
+        if trailers:
+            raise InvalidRequest("trailers need a chunked body", host=host)
+        return b""
+
+
+class ChunkedEncoder(BodyEncoder):
+    """A body of unknown length: each write becomes one chunk (RFC 9112 §7.1)."""
+
+    __slots__ = ()
+
+    def encode(self, data: bytes | bytearray | memoryview, host: str | None) -> tuple[object, ...]:
+        size = _size(data)
+        if not size:
+            return ()  # an empty chunk would end the body
+        return (b"%x\r\n" % size, data, b"\r\n")
+
+    def end(self, trailers: list[tuple[str, str]], host: str | None) -> bytes:
+        if not trailers:
+            return b"0\r\n\r\n"
+        lines = ["0\r\n"]
+        for name, value in trailers:
+            if check_field(name, value, host) in _FORBIDDEN_TRAILERS:
+                raise InvalidRequest(f"{name} is not allowed as a trailer", host=host)
+            lines.append(f"{name}: {value}\r\n")
+        lines.append("\r\n")
+        try:
+            return "".join(lines).encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidRequest("trailer has a character outside Latin-1", host=host) from None
+
+
+def encoder_for(framing: Framing) -> BodyEncoder | None:
+    """The encoder for a request body framed as *framing*; ``None`` when there is no body."""
+    if isinstance(framing, ContentLength):
+        return LengthEncoder(framing.length)
+    if isinstance(framing, Chunked):
+        return ChunkedEncoder()
+    return None
