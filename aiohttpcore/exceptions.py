@@ -137,8 +137,8 @@ class CannotSendRequest(ImproperConnectionState):
     """A new request was started while the previous one is still being sent.
 
     Also raised when the connection can no longer carry requests (the server
-    said it will close). Nothing was sent; the caller may send the request on
-    another connection.
+    said it will close). Nothing was sent, so a retry on another connection
+    is safe for every method.
     """
 
 
@@ -159,7 +159,7 @@ class ResponseNotReady(ImproperConnectionState):
 class NotConnected(StateError):
     """The connection is not open and cannot open itself here (httplib's name).
 
-    Nothing was sent; connecting and trying again is safe.
+    Nothing was sent: connecting and then retrying is safe for every method.
     """
 
 

@@ -21,7 +21,7 @@ This module imports nothing from the package.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import TypeAlias, overload
+from typing import TypeAlias, TypeVar, overload
 
 __all__ = ["CaseInsensitiveDict", "HeaderTypes", "Headers"]
 
@@ -30,6 +30,8 @@ HeaderTypes: TypeAlias = (
     " | Iterable[tuple[bytes, bytes]]"
 )
 """What every API taking request headers accepts."""
+
+_T = TypeVar("_T")
 
 _Line: TypeAlias = tuple[str, str, str]
 """One field line: (lower-case name, name as sent, value)."""
@@ -82,9 +84,9 @@ class Headers(MutableMapping[str, str]):
     @overload
     def get(self, name: str, /, default: str) -> str: ...
     @overload
-    def get(self, name: str, /, default: str | None) -> str | None: ...
+    def get(self, name: str, /, default: _T) -> str | _T: ...
 
-    def get(self, name: str, /, default: str | None = None) -> str | None:
+    def get(self, name: str, /, default: object = None) -> object:
         """The values of *name* joined with ", ", or *default* when absent."""
         key = name.lower()
         found = [value for lname, _, value in self._lines if lname == key]
@@ -125,7 +127,9 @@ class Headers(MutableMapping[str, str]):
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
         """Every field line as the bytes on the wire, in order."""
-        return [(name.encode("latin-1"), value.encode("latin-1")) for _, name, value in self._lines]
+        return [
+            (name.encode("latin-1"), value.encode("latin-1")) for _, name, value in self._lines
+        ]
 
     # ------------------------------------------------------------- changes
 
@@ -159,17 +163,22 @@ class Headers(MutableMapping[str, str]):
     # ------------------------------------------------------------- comparison
 
     def __eq__(self, other: object) -> bool:
-        """Equal when the same lines are there in the same order, names compared without case."""
+        """Equal when the same fields are there, names compared without case, order ignored.
+
+        Like httpx and ``Mapping``: the order of different fields carries no
+        meaning (RFC 9110 §5.3 gives meaning only to the order of one field's
+        lines, which :meth:`getall` keeps).
+        """
         if isinstance(other, Headers):
             theirs = other._lines
         elif isinstance(other, Mapping | list | tuple):
             try:
                 theirs = Headers(other)._lines
-            except (TypeError, ValueError):
-                return NotImplemented
+            except (TypeError, ValueError, AttributeError):
+                return False
         else:
             return NotImplemented
-        return [(k, v) for k, _, v in self._lines] == [(k, v) for k, _, v in theirs]
+        return sorted((k, v) for k, _, v in self._lines) == sorted((k, v) for k, _, v in theirs)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like dict
 
@@ -219,9 +228,11 @@ class CaseInsensitiveDict(MutableMapping[str, str]):
         return CaseInsensitiveDict(self._store.values())
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return dict(self.lower_items()) == dict(CaseInsensitiveDict(other).lower_items())
-        return NotImplemented
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if not all(isinstance(key, str) for key in other):
+            return False
+        return dict(self.lower_items()) == dict(CaseInsensitiveDict(other).lower_items())
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like dict
 

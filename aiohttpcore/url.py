@@ -40,6 +40,7 @@ Imports only :mod:`aiohttpcore.exceptions` from the package.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import re
 from collections.abc import Callable
@@ -49,13 +50,6 @@ from typing import Literal, TypeAlias
 from urllib.parse import quote, unquote
 
 from .exceptions import InvalidURL
-
-try:
-    import idna
-except ImportError:  # pragma: no cover - depends on the environment
-    _HAVE_IDNA = False
-else:
-    _HAVE_IDNA = True
 
 __all__ = ["UNIX_HOST_HEADER", "URL", "Scheme", "parse_url"]
 
@@ -96,9 +90,14 @@ def _idna_2003(host: str) -> str:
 
 def _idna_2008(host: str) -> str:
     """IDNA 2008 with UTS #46 mapping (what browsers do), through the ``idna`` package."""
+    # Imported on first use: importing idna costs about 15 ms (python -X
+    # importtime), which users who only ever request ASCII hosts never pay.
+    import idna
+
     return idna.encode(host, uts46=True).decode("ascii")
 
 
+_HAVE_IDNA = importlib.util.find_spec("idna") is not None
 _to_ascii: Callable[[str], str] = _idna_2008 if _HAVE_IDNA else _idna_2003
 
 

@@ -37,9 +37,18 @@ from aiohttpcore.exceptions import (
 from aiohttpcore.headers import Headers, HeaderTypes
 from aiohttpcore.status import method_name, status_of
 
-from .events import NEED_DATA, Data, EndOfMessage, Informational, NeedData, ResponseHead
+from .events import (
+    NEED_DATA,
+    Data,
+    EndOfMessage,
+    Informational,
+    NeedData,
+    ResponseHead,
+    make_data,
+    make_response_head,
+)
 from .framing import response_framing
-from .parser import ParsedHead, ParserLimits, Profile, ResponseParser
+from .parser import ParserLimits, Profile, ResponseParser, framing_fields
 from .state import ConnectionState, RecvState, SendEvent, SendState
 from .writer import BodyEncoder, check_field, encode_request_head, encoder_for, normalise_fields
 
@@ -250,7 +259,7 @@ class ClientCodec:
             head = encode_request_head(
                 method_name(method),
                 target,
-                normalise_fields(headers, self._host),
+                headers,
                 host=self._host,
                 host_header=host_header,
                 body_length=body_length,
@@ -344,25 +353,30 @@ class ClientCodec:
         state = self._state
         if state.recv is RecvState.BODY:
             parser = self._parser
+            reader = parser.reader
             try:
-                piece = parser.body_piece()
+                piece = reader.piece(parser)
             except InvalidResponse:
                 self._fail()
                 raise
             if piece is None:
                 return NEED_DATA
-            if isinstance(piece, EndOfMessage):
+            if not isinstance(piece, int):
                 state.message_done(keep_alive=self._keep_alive)
                 return piece
             buffer = parser.buffer
-            if piece < _SMALL_PIECE:
+            if piece == len(buffer):
+                data = bytes(buffer)
+                buffer.clear()
+            elif piece < _SMALL_PIECE:
                 data = bytes(buffer[:piece])
+                del buffer[:piece]
             else:
                 with memoryview(buffer) as view:
                     data = view[:piece].tobytes()
-            del buffer[:piece]
-            parser.consumed(piece)
-            return Data(data=data)
+                del buffer[:piece]
+            reader.consumed(piece)
+            return make_data(data)
         state.check_readable()
         try:
             return self._next_head()
@@ -437,9 +451,9 @@ class ClientCodec:
                     "the server closed the connection without sending a response",
                     host=self._host,
                 )
-            status = head.status
+            http_version, status, reason, fields, indices = head
             if status >= 200 or status == 101:
-                return self._final_head(head)
+                return self._final_head(http_version, status, reason, fields, indices)
             self._interim += 1
             if self._interim > self._limits.max_informational:
                 raise LimitExceeded(
@@ -450,21 +464,24 @@ class ClientCodec:
             if continue_now or self._surface:
                 return Informational(
                     status=status_of(status),
-                    reason=head.reason,
-                    http_version=head.http_version,
-                    headers=Headers._from_lines(head.fields),
+                    reason=reason,
+                    http_version=http_version,
+                    headers=Headers._from_lines(fields),
                 )
 
-    def _final_head(self, head: ParsedHead) -> ResponseHead:
+    def _final_head(
+        self,
+        http_version: int,
+        status: int,
+        reason: str,
+        fields: list[tuple[str, str, str]],
+        indices: list[int],
+    ) -> ResponseHead:
         state = self._state
         request = state.current()
-        status = head.status
         self._interim = 0
-        event = ResponseHead(
-            status=status_of(status),
-            reason=head.reason,
-            http_version=head.http_version,
-            headers=Headers._from_lines(head.fields),
+        event = make_response_head(
+            status_of(status), reason, http_version, Headers._from_lines(fields)
         )
         if status == 101 or (request.method == "CONNECT" and status < 300):
             if status == 101 and not request.upgrade:
@@ -475,14 +492,12 @@ class ClientCodec:
             state.switch()
             return event
         framing, self._keep_alive = response_framing(
-            method=request.method,
-            status=status,
-            http_version=head.http_version,
-            content_length=head.content_length,
-            transfer_encoding=head.transfer_encoding,
-            connection=head.connection,
-            lenient=self._lenient,
+            request.method,
+            status,
+            http_version,
+            *framing_fields(fields, indices),
+            self._lenient,
         )
-        self._parser.start_body(framing, len(head.fields))
+        self._parser.start_body(framing, len(fields))
         state.final_head()
         return event

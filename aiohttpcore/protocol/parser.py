@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 from aiohttpcore.exceptions import (
     BadStatusLine,
@@ -46,10 +46,10 @@ from aiohttpcore.exceptions import (
 )
 from aiohttpcore.headers import Headers
 
-from .events import EndOfMessage
+from .events import EndOfMessage, make_end_of_message
 from .framing import Chunked, ContentLength, Framing, NoBody
 
-__all__ = ["ParsedHead", "ParserLimits", "Profile", "ResponseParser"]
+__all__ = ["ParsedHead", "ParserLimits", "Profile", "ResponseParser", "framing_fields"]
 
 
 class Profile(enum.Enum):
@@ -100,6 +100,7 @@ _HEX_RUN = re.compile(rb"[0-9A-Fa-f]*")
 # After the size: BWS, then chunk extensions; CR, LF and NUL are never part of them.
 _CHUNK_EXT = re.compile(rb"[ \t]*(?:;[^\r\n\x00]*)?")
 _MAX_CHUNK_DIGITS: Final = 16
+_CR_LF: Final = (0x0D, 0x0A)
 # Framing fields, whose folding or malformation could change where a message ends.
 _FRAMING_FIELDS: Final = frozenset({"content-length", "transfer-encoding"})
 _SPECIAL_FIELDS: Final = frozenset({"content-length", "transfer-encoding", "connection"})
@@ -111,38 +112,45 @@ _FRAMING_PREFIXES: Final = ("content-length", "transfer-encoding")
 # cannot grow it.
 _NAME_CACHE: dict[str, str] = {}
 _NAME_CACHE_SIZE: Final = 1024
+# Whole field lines that parsed cleanly under the strict rules, and what they
+# parsed to: servers repeat most lines verbatim (Server, Content-Type,
+# Connection...), and a hit skips partition, strip and the tuple. Lines that
+# vary (Date, request ids) miss and cost one failed lookup. Cleared when full,
+# so memory stays bounded whatever a server sends.
+_LINE_CACHE: dict[str, _Line] = {}
+_LINE_CACHE_SIZE: Final = 4096
+_LINE_CACHE_MAX_LINE: Final = 256
+# Status lines that parsed, per profile (a line valid only when lenient must
+# not be accepted by a strict parser through the cache).
+_STATUS_CACHE: dict[bool, dict[str, tuple[int, int, str]]] = {False: {}, True: {}}
+_STATUS_CACHE_SIZE: Final = 256
 
 
-class ParsedHead:
-    """A response head as parsed, before the codec decides what it means."""
+ParsedHead: TypeAlias = tuple[int, int, str, list[_Line], list[int]]
+"""A response head as parsed, before the codec decides what it means:
+``(http_version, status, reason, fields, framing_indices)``, the last being
+the indices in ``fields`` of the framing fields (Content-Length,
+Transfer-Encoding, Connection), noted while parsing so that the common head
+is not walked twice. A tuple, because it lives for one call (a slotted
+class costs 1 µs more per response; timeit, CPython 3.11)."""
 
-    __slots__ = (
-        "connection",
-        "content_length",
-        "fields",
-        "http_version",
-        "reason",
-        "status",
-        "transfer_encoding",
-    )
 
-    def __init__(self, http_version: int, status: int, reason: str, fields: list[_Line]) -> None:
-        self.http_version = http_version
-        self.status = status
-        self.reason = reason
-        self.fields = fields
-        content_length = transfer_encoding = connection = None
-        for lname, _, value in fields:
-            if lname in _SPECIAL_FIELDS:
-                if lname == "content-length":
-                    content_length = [*(content_length or ()), value]
-                elif lname == "transfer-encoding":
-                    transfer_encoding = [*(transfer_encoding or ()), value]
-                else:
-                    connection = [*(connection or ()), value]
-        self.content_length: list[str] | None = content_length
-        self.transfer_encoding: list[str] | None = transfer_encoding
-        self.connection: list[str] | None = connection
+def framing_fields(
+    fields: list[_Line], indices: list[int]
+) -> tuple[list[str] | None, list[str] | None, list[str] | None]:
+    """The values of Content-Length, Transfer-Encoding and Connection, ``None`` when absent."""
+    content_length: list[str] | None = None
+    transfer_encoding: list[str] | None = None
+    connection: list[str] | None = None
+    for index in indices:
+        lname, _, value = fields[index]
+        if lname == "content-length":
+            content_length = [*(content_length or ()), value]
+        elif lname == "transfer-encoding":
+            transfer_encoding = [*(transfer_encoding or ()), value]
+        else:
+            connection = [*(connection or ()), value]
+    return content_length, transfer_encoding, connection
 
 
 class ResponseParser:
@@ -158,13 +166,14 @@ class ResponseParser:
         "_leading_empty",
         "_lenient",
         "_limits",
-        "_reader",
         "_scan_from",
+        "_small_section",
         "_walk_index",
         "_walk_pos",
         "buffer",
         "eof",
         "eof_clean",
+        "reader",
         "skipped_lines",
     )
 
@@ -177,11 +186,15 @@ class ResponseParser:
         self.eof_clean = True
         self.skipped_lines = 0
         """Malformed header lines skipped by the lenient profile, over the parser's life."""
-        self._reader: _BodyReader = _NO_BODY
+        self.reader: _BodyReader = _NO_BODY
+        """How the current body is framed; the codec calls it directly on its hot path."""
         self._scan_from = 0
         self._walk_pos = 0
         self._walk_index = 0
         self._leading_empty = 0
+        # A section no longer than the smallest of the line and section
+        # budgets cannot exceed either; only longer ones are walked.
+        self._small_section = min(limits.max_line, limits.max_head)
 
     def _error(self, cls: type[InvalidResponse], detail: str) -> InvalidResponse:
         return cls(detail, host=self._host)
@@ -200,7 +213,7 @@ class ResponseParser:
                 then unusable.
         """
         buf = self.buffer
-        if buf[:1] in (b"\r", b"\n") and not self._skip_leading_empty_lines():
+        if buf and buf[0] in _CR_LF and not self._skip_leading_empty_lines():
             return None
         match = _SECTION_END.search(buf, self._scan_from)
         if match is None:
@@ -209,28 +222,23 @@ class ResponseParser:
             return None
         end = match.end()
         text = buf[:end].decode("latin-1")
-        lines = text.split("\n")
-        limits = self._limits
-        # lines still carry their CR, so len(line) + 1 is the line's size on
-        # the wire; check budgets before content so that the error does not
-        # depend on whether the head arrived whole or in pieces.
-        if (
-            end > limits.max_head
-            or len(lines) - 3 > limits.max_headers
-            or max(map(len, lines)) >= limits.max_line
-        ):
+        if end > self._small_section or text.count("\n") - 2 > self._limits.max_headers:
+            # Some budget may be exceeded: find which one the way an
+            # incremental reader would have, so that the error does not
+            # depend on whether the head arrived whole or in pieces.
             self._walk_pos = self._walk_index = 0
             self._walk_limits(end, first_index=0)
         del buf[:end]
         self._scan_from = self._walk_pos = self._walk_index = self._leading_empty = 0
-        self._check_octets(text, "response head")
-        version, status, reason = self._parse_status_line(lines[0].rstrip("\r"))
-        return ParsedHead(version, status, reason, self._parse_fields(lines, 1))
+        lines = self._split_lines(text, "response head")
+        version, status, reason = self._parse_status_line(lines[0])
+        fields, indices = self._parse_fields(lines, 1)
+        return version, status, reason, fields, indices
 
     def _skip_leading_empty_lines(self) -> bool:
         """Drop up to two empty lines before a status line (RFC 9112 §2.2); False to wait."""
         buf = self.buffer
-        while buf[:1] in (b"\r", b"\n"):
+        while buf and buf[0] in _CR_LF:
             if buf[:1] == b"\n":
                 size = 1
             elif buf[:2] == b"\r\n":
@@ -262,8 +270,11 @@ class ResponseParser:
         while True:
             newline = buf.find(b"\n", pos, end)
             line_end = newline + 1 if newline >= 0 else end
-            terminator = newline >= 0 and newline - pos <= 1 and index > 0 and (
-                newline == pos or buf[pos] == 0x0D
+            terminator = (
+                newline >= 0
+                and newline - pos <= 1
+                and index > 0
+                and (newline == pos or buf[pos] == 0x0D)
             )
             faults: list[tuple[int, type[InvalidResponse], str]] = []
             if line_end - pos > limits.max_line:
@@ -285,14 +296,34 @@ class ResponseParser:
             pos, index = line_end, index + 1
         self._walk_pos, self._walk_index = pos, index
 
-    def _check_octets(self, text: str, where: str) -> None:
-        """NUL and bare CR are never allowed in a head (RFC 9112 §2.2, §5)."""
+    def _split_lines(self, text: str, where: str) -> list[str]:
+        """Split a complete section into lines without their line ends.
+
+        The last two items are the section's empty last line and the empty
+        remainder after it. NUL and bare CR are never allowed (RFC 9112
+        §2.2, §5); bare LF is a line end (PROTOCOL-POLICY.md). The common,
+        pure-CRLF section takes one split and two counts.
+        """
         if "\x00" in text:
             raise self._error(InvalidHeader, f"NUL byte in the {where}")
-        if "\r" in text and text.count("\r") != text.count("\r\n"):
+        lines = text.split("\r\n")
+        newlines = text.count("\n")
+        if len(lines) - 1 == newlines and text.count("\r") == newlines:
+            return lines
+        if text.count("\r") != len(lines) - 1:
             raise self._error(InvalidHeader, f"bare CR in the {where}")
+        return text.replace("\r\n", "\n").split("\n")
 
     def _parse_status_line(self, line: str) -> tuple[int, int, str]:
+        cache = _STATUS_CACHE[self._lenient]
+        parsed = cache.get(line)
+        if parsed is None:
+            parsed = self._parse_new_status_line(line)
+            if len(cache) < _STATUS_CACHE_SIZE:
+                cache[line] = parsed
+        return parsed
+
+    def _parse_new_status_line(self, line: str) -> tuple[int, int, str]:
         pattern = _STATUS_LENIENT if self._lenient else _STATUS_STRICT
         match = pattern.fullmatch(line)
         if match is None:
@@ -307,39 +338,64 @@ class ResponseParser:
             raise BadStatusLine(line, host=self._host, reason="status code outside 100-599")
         return (10 if minor == "0" else 11), status, reason or ""
 
-    def _parse_fields(self, lines: list[str], first: int) -> list[_Line]:
-        """Parse ``lines[first:-2]`` as field lines (the last two are the section's end)."""
+    def _parse_fields(self, lines: list[str], first: int) -> tuple[list[_Line], list[int]]:
+        """Parse ``lines[first:-2]`` as field lines (the last two are the section's end).
+
+        Returns the fields and the indices of the framing fields among them.
+        """
         fields: list[_Line] = []
-        cache = _NAME_CACHE
+        specials: list[int] = []
+        line_cache = _LINE_CACHE
+        name_cache = _NAME_CACHE
         kept = True  # whether the previous line was kept (a fold continues it)
         for line in lines[first:-2]:
-            if line[0] in " \t":
-                # obs-fold (RFC 9112 §5.2): replace with one SP, except where
-                # it cannot be continuing anything or could change framing.
-                if not fields and kept:
-                    raise self._error(InvalidHeader, "continuation line before the first header")
-                if not kept:
-                    self.skipped_lines += 1
+            field = line_cache.get(line)
+            if field is None:
+                if line[0] in " \t":
+                    kept = self._unfold(fields, line, kept)
                     continue
-                lname, name, value = fields[-1]
-                if lname in _FRAMING_FIELDS:
-                    raise self._error(FramingError, f"folded {name} header")
-                more = line.strip(" \t\r")
-                fields[-1] = (lname, name, f"{value} {more}" if value and more else value or more)
-                continue
-            name, colon, value = line.partition(":")
-            lname = cache.get(name)
-            if lname is None:
-                lname = self._check_name(name, line, colon)
+                name, colon, value = line.partition(":")
+                lname = name_cache.get(name) if colon else None
                 if lname is None:
-                    kept = False
-                    continue
-                if lname == name.lower() and len(cache) < _NAME_CACHE_SIZE:
-                    cache[name] = lname
-                name = name.rstrip(" \t")
+                    lname = self._check_name(name, line, colon)
+                    if lname is None:
+                        kept = False
+                        continue
+                    if lname != name.lower():  # the lenient profile stripped the name
+                        name = name.rstrip(" \t")
+                        field = (lname, name, value.strip(" \t"))
+                    elif len(name_cache) < _NAME_CACHE_SIZE:
+                        name_cache[name] = lname
+                if field is None:
+                    field = (lname, name, value.strip(" \t"))
+                    if len(line) <= _LINE_CACHE_MAX_LINE:
+                        if len(line_cache) >= _LINE_CACHE_SIZE:
+                            line_cache.clear()
+                        line_cache[line] = field
             kept = True
-            fields.append((lname, name, value.strip(" \t\r")))
-        return fields
+            if field[0] in _SPECIAL_FIELDS:
+                specials.append(len(fields))
+            fields.append(field)
+        return fields, specials
+
+    def _unfold(self, fields: list[_Line], line: str, kept: bool) -> bool:
+        """Join an obs-fold continuation line to the field before it (RFC 9112 §5.2).
+
+        The fold becomes one SP. Rejected where it cannot be continuing
+        anything or could change framing; skipped after a skipped line.
+        Returns whether the line was kept.
+        """
+        if not kept:
+            self.skipped_lines += 1
+            return False
+        if not fields:
+            raise self._error(InvalidHeader, "continuation line before the first header")
+        lname, name, value = fields[-1]
+        if lname in _FRAMING_FIELDS:
+            raise self._error(FramingError, f"folded {name} header")
+        more = line.strip(" \t")
+        fields[-1] = (lname, name, f"{value} {more}" if value and more else value or more)
+        return True
 
     def _check_name(self, name: str, line: str, colon: str) -> str | None:
         """Validate a field name not seen before; ``None`` when the lenient profile skips it."""
@@ -365,13 +421,13 @@ class ResponseParser:
     def start_body(self, framing: Framing, header_lines: int) -> None:
         """Read the coming body as *framing* says; ``header_lines`` for the trailer budget."""
         if isinstance(framing, ContentLength):
-            self._reader = _LengthReader(framing.length)
+            self.reader = _LengthReader(framing.length)
         elif isinstance(framing, Chunked):
-            self._reader = _ChunkedReader(self, header_lines)
+            self.reader = _ChunkedReader(self, header_lines)
         elif isinstance(framing, NoBody):
-            self._reader = _NO_BODY
+            self.reader = _NO_BODY
         else:
-            self._reader = _CloseReader()
+            self.reader = _CloseReader()
 
     def body_piece(self) -> int | EndOfMessage | None:
         """How many body bytes now lead the buffer (> 0), the end of the body, or ``None`` to wait.
@@ -379,15 +435,15 @@ class ResponseParser:
         Framing bytes in front of the data (chunk-size lines, CRLFs) are
         consumed; the data itself stays until :meth:`consumed` is called.
         """
-        return self._reader.piece(self)
+        return self.reader.piece(self)
 
     def consumed(self, count: int) -> None:
         """*count* body bytes were taken from the buffer or received straight into the caller's."""
-        self._reader.consumed(count)
+        self.reader.consumed(count)
 
     def direct_limit(self) -> int:
         """Body bytes that may bypass the buffer: 0 unless the buffer is empty and data is next."""
-        return 0 if self.buffer else self._reader.direct_limit()
+        return 0 if self.buffer else self.reader.direct_limit()
 
     def incomplete(self, expected: int | None, what: str) -> IncompleteRead:
         """The error for a body cut short by EOF."""
@@ -421,7 +477,7 @@ class ResponseParser:
             raise self._error(FramingError, "chunk-size line not ended by CRLF")
         if extension and _CHUNK_EXT.fullmatch(body, digits) is None:
             raise self._error(FramingError, f"invalid chunk extension {bytes(body[:40])!r}")
-        reader = self._reader
+        reader = self.reader
         assert isinstance(reader, _ChunkedReader)
         reader.extensions += extension
         if reader.extensions > limits.max_chunk_extensions_total:
@@ -459,8 +515,8 @@ class ResponseParser:
         text = buf[:end].decode("latin-1")
         del buf[:end]
         self._scan_from = self._walk_pos = self._walk_index = 0
-        self._check_octets(text, "trailer section")
-        return Headers._from_lines(self._parse_fields(text.split("\n"), 0))
+        lines = self._split_lines(text, "trailer section")
+        return Headers._from_lines(self._parse_fields(lines, 0)[0])
 
 
 class _BodyReader:
@@ -482,7 +538,7 @@ class _NoBodyReader(_BodyReader):
     __slots__ = ()
 
     def piece(self, parser: ResponseParser) -> EndOfMessage:
-        return EndOfMessage(trailers=Headers())
+        return make_end_of_message(Headers())
 
     def consumed(self, count: int) -> None:
         raise AssertionError("a bodiless response has no bytes to consume")
@@ -504,7 +560,7 @@ class _LengthReader(_BodyReader):
     def piece(self, parser: ResponseParser) -> int | EndOfMessage | None:
         remaining = self.remaining
         if not remaining:
-            return EndOfMessage(trailers=Headers())
+            return make_end_of_message(Headers())
         available = len(parser.buffer)
         if available:
             return available if available < remaining else remaining
@@ -540,7 +596,7 @@ class _CloseReader(_BodyReader):
             # close_notify may have been truncated by an attacker (RFC 8446
             # §6.1; PROTOCOL-POLICY.md).
             raise parser.incomplete(None, "TLS connection closed without close_notify")
-        return EndOfMessage(trailers=Headers())
+        return make_end_of_message(Headers())
 
     def consumed(self, count: int) -> None:
         """Nothing to count: the body ends only with the connection."""
@@ -586,14 +642,14 @@ class _ChunkedReader(_BodyReader):
                 self._state = _Chunk.DATA if size else _Chunk.TRAILERS
             elif state is _Chunk.DATA_END:
                 if buf[:2] != b"\r\n":
-                    if buf[:1] not in (b"", b"\r") or len(buf) > 1:
+                    if len(buf) > 1 or (buf and buf[0] != 0x0D):
                         raise parser._error(FramingError, "chunk data not followed by CRLF")
                     break
                 del buf[:2]
                 self._state = _Chunk.SIZE
             else:
                 trailers = parser.parse_trailers(self._header_lines + 1)
-                return None if trailers is None else EndOfMessage(trailers=trailers)
+                return None if trailers is None else make_end_of_message(trailers)
         if parser.eof:
             raise parser.incomplete(None, f"connection closed inside chunk {state.value}")
         return None

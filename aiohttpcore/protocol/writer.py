@@ -62,9 +62,9 @@ _VALID_METHODS: set[str] = set()
 _CACHE_SIZE: Final = 1024
 
 
-def _name_key(name: str, host: str | None) -> str:
-    """The lower-case form of a validated field name."""
-    lname = _VALID_NAMES.get(name)
+def _name_key(name: object, host: str | None) -> str:
+    """The lower-case form of a validated field name (any object may come from a caller)."""
+    lname = _VALID_NAMES.get(name) if isinstance(name, str) else None
     if lname is None:
         if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
             raise InvalidRequest(f"invalid header name {name!r}", host=host)
@@ -110,7 +110,7 @@ def normalise_fields(headers: HeaderTypes | None, host: str | None) -> list[tupl
     return [(_text(name, host), _text(value, host)) for name, value in pairs]
 
 
-def _check_method(method: str, host: str | None) -> str:
+def _check_method(method: object, host: str | None) -> str:
     if method not in _VALID_METHODS:
         if not isinstance(method, str) or _TOKEN.fullmatch(method) is None:
             raise InvalidRequest(f"invalid method {method!r}", host=host)
@@ -119,7 +119,7 @@ def _check_method(method: str, host: str | None) -> str:
     return str(method)
 
 
-def _check_target(method: str, target: str, absolute_form: bool, host: str | None) -> None:
+def _check_target(method: str, target: object, absolute_form: bool, host: str | None) -> None:
     if not isinstance(target, str) or not target or _BAD_TARGET.search(target) is not None:
         raise InvalidRequest(
             f"invalid request target {target!r}: it must be non-empty visible ASCII "
@@ -151,37 +151,134 @@ class RequestHead:
         self.pending = pending
 
 
+# Fields whose value the writer must understand, not just copy.
+_ANNOUNCING_FIELDS: Final = frozenset(
+    {"host", "content-length", "transfer-encoding", "expect", "connection", "upgrade"}
+)
+
+
+class _Announced:
+    """What the caller's own header fields announce about framing and the connection."""
+
+    __slots__ = ("chunked", "close", "expect", "expect_continue", "host", "length", "upgrade")
+
+    def __init__(self) -> None:
+        self.length: str | None = None
+        self.chunked = self.close = self.upgrade = self.host = False
+        self.expect = self.expect_continue = False
+
+    def note(self, lname: str, value: str, host: str | None) -> None:
+        if lname == "host":
+            self.host = True
+        elif lname == "content-length":
+            if _CONTENT_LENGTH.fullmatch(value) is None or (
+                self.length is not None and int(self.length) != int(value)
+            ):
+                raise InvalidRequest(f"invalid Content-Length {value!r}", host=host)
+            self.length = value
+        elif lname == "transfer-encoding":
+            if value.lower() != "chunked" or self.chunked:
+                raise InvalidRequest(
+                    f"unsupported request Transfer-Encoding {value!r}: only chunked", host=host
+                )
+            self.chunked = True
+        elif lname == "expect":
+            self.expect = True
+            self.expect_continue = self.expect_continue or value.lower() == "100-continue"
+        elif lname == "connection":
+            lowered = value.lower()
+            if "close" in lowered:  # tokenise only when it can matter
+                tokens = [token.strip(" \t") for token in lowered.split(",")]
+                self.close = self.close or "close" in tokens
+        else:
+            self.upgrade = True
+
+
+_NOTHING_ANNOUNCED: Final = _Announced()
+
+# Field lines already validated and rendered, keyed by the caller's own
+# (name, value) tuple: requests repeat most of their fields verbatim (Accept,
+# User-Agent, Host...), and a hit skips the type checks, the name lookup, the
+# value regex and the formatting (about 0.3 µs a field; timeit, CPython 3.11).
+# Only str pairs are cached, so no 1 == True == 1.0 confusion can hit; the
+# cache is cleared when full, so memory stays bounded.
+_FIELD_CACHE: dict[tuple[str, str], tuple[str, str, str]] = {}
+_FIELD_CACHE_SIZE: Final = 4096
+
+
+def _render_field(pair: object, host: str | None) -> tuple[str, str, str]:
+    """Validate one caller field; return (line, lower-case name, value)."""
+    raw_name: object
+    raw_value: object
+    try:
+        raw_name, raw_value = pair  # type: ignore[misc]  # any pair-like; checked here
+    except (TypeError, ValueError):
+        raise InvalidRequest(
+            f"a header must be a (name, value) pair, not {pair!r}", host=host
+        ) from None
+    name: str = _text(raw_name, host)
+    value: str = _text(raw_value, host)
+    lname = check_field(name, value, host)
+    entry = (f"{name}: {value}\r\n", lname, value)
+    if type(pair) is tuple and type(raw_name) is str and type(raw_value) is str:
+        if len(_FIELD_CACHE) >= _FIELD_CACHE_SIZE:
+            _FIELD_CACHE.clear()
+        _FIELD_CACHE[pair] = entry
+    return entry
+
+
+def _field_lines(fields: list[object], host: str | None) -> tuple[list[str], _Announced]:
+    """Render the caller's fields as validated lines and note what they announce."""
+    lines: list[str] = []
+    announced = _NOTHING_ANNOUNCED
+    cache = _FIELD_CACHE
+    for pair in fields:
+        entry = cache.get(pair) if type(pair) is tuple else None
+        if entry is None:
+            entry = _render_field(pair, host)
+        line, lname, value = entry
+        if lname in _ANNOUNCING_FIELDS:
+            if announced is _NOTHING_ANNOUNCED:
+                announced = _Announced()
+            announced.note(lname, value, host)
+        lines.append(line)
+    return lines, announced
+
+
 def _choose_framing(
     body_length: int | None, user_length: str | None, user_chunked: bool, host: str | None
 ) -> tuple[Framing, str | None]:
     """Framing chosen once: the body's kind, reconciled with the caller's own headers.
 
-    Returns the framing and the framing header line to add, if any.
+    Returns the framing and the framing header line to add: ``None`` for
+    none, ``""`` for a Content-Length line the caller decides on.
     """
     if body_length is None:
         if user_length is not None:
             return ContentLength(int(user_length)), None
         return CHUNKED, None if user_chunked else "Transfer-Encoding: chunked\r\n"
-    if isinstance(body_length, bool) or not isinstance(body_length, int) or body_length < 0:
+    length: object = body_length
+    if isinstance(length, bool) or not isinstance(length, int) or body_length < 0:
         raise InvalidRequest(f"invalid body length {body_length!r}", host=host)
     if user_chunked:
         raise InvalidRequest(
             "Transfer-Encoding: chunked given for a body of known length", host=host
         )
-    if user_length is not None:
-        if int(user_length) != body_length:
-            raise InvalidRequest(
-                f"Content-Length {user_length} disagrees with the body's {body_length} bytes",
-                host=host,
-            )
-        return (ContentLength(body_length) if body_length else NO_BODY), None
-    return (ContentLength(body_length) if body_length else NO_BODY), ""
+    framing = ContentLength(body_length) if body_length else NO_BODY
+    if user_length is None:
+        return framing, ""
+    if int(user_length) != body_length:
+        raise InvalidRequest(
+            f"Content-Length {user_length} disagrees with the body's {body_length} bytes",
+            host=host,
+        )
+    return framing, None
 
 
 def encode_request_head(
     method: str,
     target: str,
-    fields: list[tuple[str, str]],
+    headers: HeaderTypes | None,
     *,
     host: str | None,
     host_header: str | None,
@@ -201,68 +298,58 @@ def encode_request_head(
     """
     method = _check_method(method, host)
     _check_target(method, target, absolute_form, host)
-    lines = [f"{method} {target} HTTP/1.1\r\n"]
-    if host_header is not None:
-        lines.append("")  # the Host line goes first (RFC 9110 §7.2), if it is needed
-    user_length: str | None = None
-    user_chunked = close = upgrade = has_host = has_expect = False
-    for name, value in fields:
-        lname = check_field(name, value, host)
-        if lname == "host":
-            has_host = True
-        elif lname == "content-length":
-            if _CONTENT_LENGTH.fullmatch(value) is None or (
-                user_length is not None and int(user_length) != int(value)
-            ):
-                raise InvalidRequest(f"invalid Content-Length {value!r}", host=host)
-            user_length = value
-        elif lname == "transfer-encoding":
-            if value.lower() != "chunked" or user_chunked:
-                raise InvalidRequest(
-                    f"unsupported request Transfer-Encoding {value!r}: only chunked", host=host
-                )
-            user_chunked = True
-        elif lname == "expect":
-            has_expect = True
-            expect_continue = expect_continue or value.lower() == "100-continue"
-        elif lname == "connection":
-            close = close or "close" in (t.strip().lower() for t in value.split(","))
-        elif lname == "upgrade":
-            upgrade = True
-        lines.append(f"{name}: {value}\r\n")
-    if user_length is not None and user_chunked:
+    fields = _pairs(headers)
+    lines, announced = _field_lines(fields, host)
+    if announced.length is not None and announced.chunked:
         raise InvalidRequest("both Content-Length and Transfer-Encoding given", host=host)
-    framing, framing_line = _choose_framing(body_length, user_length, user_chunked, host)
+    framing, framing_line = _choose_framing(body_length, announced.length, announced.chunked, host)
     if framing_line == "" and (body_length or method not in _NO_CONTENT_METHODS):
         framing_line = f"Content-Length: {body_length}\r\n"
     if framing_line:
         lines.append(framing_line)
+    expect_continue = expect_continue or announced.expect_continue
     if expect_continue:
         if framing is NO_BODY:
             raise InvalidRequest("Expect: 100-continue needs a request body", host=host)
-        if not has_expect:
+        if not announced.expect:
             lines.append("Expect: 100-continue\r\n")
-    if host_header is not None:
-        if has_host:
-            del lines[1]
-        else:
-            if _BAD_VALUE.search(host_header) is not None or not host_header:
-                raise InvalidRequest(f"invalid Host {host_header!r}", host=host)
-            lines[1] = f"Host: {host_header}\r\n"
-    elif not has_host:
-        raise InvalidRequest("an HTTP/1.1 request needs a Host header", host=host)
+    if not announced.host:
+        if not host_header:
+            raise InvalidRequest("an HTTP/1.1 request needs a Host header", host=host)
+        host_line = _FIELD_CACHE.get(("Host", host_header)) or _render_field(
+            ("Host", host_header), host
+        )
+        lines.insert(0, host_line[0])  # first, as RFC 9110 §7.2 suggests
+    lines.insert(0, f"{method} {target} HTTP/1.1\r\n")
     lines.append("\r\n")
+    text = "".join(lines)
     try:
-        data = "".join(lines).encode("latin-1")
+        data = text.encode("latin-1")
     except UnicodeEncodeError as error:
         near = error.object[error.start : error.end + 20]
         raise InvalidRequest(
             f"request head has a character outside Latin-1 near {near!r}", host=host
         ) from None
     pending = PendingRequest(
-        method, expect_continue=expect_continue, upgrade=upgrade, close=close
+        method,
+        expect_continue=expect_continue,
+        upgrade=announced.upgrade,
+        close=announced.close,
     )
     return RequestHead(data, framing, pending)
+
+
+def _pairs(headers: HeaderTypes | None) -> list[object]:
+    """The caller's headers as a list of pairs, without copying a list it already gave."""
+    if not headers:
+        return []
+    if type(headers) is list:
+        return headers
+    if isinstance(headers, Headers):
+        return list(headers.multi_items())
+    if isinstance(headers, Mapping):
+        return list(headers.items())
+    return list(headers)
 
 
 class BodyEncoder:
