@@ -377,7 +377,8 @@ class ClientCodec:
                 del buffer[:piece]
             reader.consumed(piece)
             return make_data(data)
-        state.check_readable()
+        if state.recv is not RecvState.AWAITING_HEAD:
+            state.check_readable()  # raises the error that says why not
         try:
             return self._next_head()
         except (InvalidResponse, ConnectionClosed):
@@ -478,7 +479,7 @@ class ClientCodec:
         indices: list[int],
     ) -> ResponseHead:
         state = self._state
-        request = state.current()
+        request = state.pending[0]  # a response is owed: check_readable passed
         self._interim = 0
         event = make_response_head(
             status_of(status), reason, http_version, Headers._from_lines(fields)

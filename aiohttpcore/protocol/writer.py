@@ -16,7 +16,7 @@ This module imports no I/O; from the package only ``exceptions`` and ``headers``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from aiohttpcore.exceptions import ExcessBodyData, InvalidRequest
@@ -227,7 +227,7 @@ def _render_field(pair: object, host: str | None) -> tuple[str, str, str]:
     return entry
 
 
-def _field_lines(fields: list[object], host: str | None) -> tuple[list[str], _Announced]:
+def _field_lines(fields: Sequence[object], host: str | None) -> tuple[list[str], _Announced]:
     """Render the caller's fields as validated lines and note what they announce."""
     lines: list[str] = []
     announced = _NOTHING_ANNOUNCED
@@ -339,11 +339,11 @@ def encode_request_head(
     return RequestHead(data, framing, pending)
 
 
-def _pairs(headers: HeaderTypes | None) -> list[object]:
-    """The caller's headers as a list of pairs, without copying a list it already gave."""
+def _pairs(headers: HeaderTypes | None) -> Sequence[object]:
+    """The caller's headers as a sequence of pairs, without copying a list or tuple."""
     if not headers:
         return []
-    if type(headers) is list:
+    if type(headers) is list or type(headers) is tuple:
         return headers
     if isinstance(headers, Headers):
         return list(headers.multi_items())

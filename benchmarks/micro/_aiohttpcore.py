@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
@@ -38,7 +39,9 @@ def version() -> str:
     return f"{release} (protocol/ sha256 {digest.hexdigest()[:12]})"
 
 
-def make_response_cycle(request: RequestSpec, segments: Sequence[bytes]) -> Callable[[], Parsed]:
+def make_response_cycle(
+    request: RequestSpec, variants: Sequence[Sequence[bytes]]
+) -> Callable[[], Parsed]:
     """One codec reused for every call; see ``Peer.make_response_cycle``."""
     codec = ClientCodec(host=HOST)
     send_request, receive_data, next_event = (
@@ -47,13 +50,13 @@ def make_response_cycle(request: RequestSpec, segments: Sequence[bytes]) -> Call
         codec.next_event,
     )
     method, target, fields = request.method, request.target, request.headers
-    segs = tuple(segments)
+    next_variant = itertools.cycle([tuple(v) for v in variants]).__next__
 
     def cycle() -> Parsed:
         send_request(method, target, fields)
         head: ResponseHead | None = None
         body: list[bytes] = []
-        for seg in segs:
+        for seg in next_variant():
             receive_data(seg)
             while (event := next_event()) is not NEED_DATA:
                 if isinstance(event, Data):

@@ -71,6 +71,10 @@ class Case:
     key: str
     title: str
     segments: tuple[bytes, ...]
+    variants: tuple[tuple[bytes, ...], ...]
+    """The same response with the Date and X-Request-Id values that vary per
+    response in real traffic: timed cycles go through them in turn, so no
+    peer gains from seeing one head verbatim again and again."""
     body: bytes
     header_pairs: tuple[tuple[bytes, bytes], ...]
     """Every header line, name lower-cased, in order: the check on each peer's parse."""
@@ -96,7 +100,7 @@ class Peer(Protocol):
         """The peer's version string, for the report."""
 
     def make_response_cycle(
-        self, request: RequestSpec, segments: Sequence[bytes]
+        self, request: RequestSpec, variants: Sequence[Sequence[bytes]]
     ) -> Callable[[], Parsed]:
         """One keep-alive connection; each call is one request/response cycle on it.
 
@@ -120,6 +124,20 @@ class Peer(Protocol):
 
     def header_pairs(self, headers: object) -> list[tuple[bytes, bytes]]:
         """The wire bytes of every header line in *headers* (from ``Parsed``), in order."""
+
+
+VARIANTS: Final = 1000
+
+
+def _variants(wire: bytes) -> tuple[tuple[bytes, ...], ...]:
+    """*wire* with the Date seconds and the request id changed, each the same length."""
+    date, request_id = b"10:00:00 GMT", b"7f3c9a52-1d4e-4b8a-9c2f-5e6d7a8b9c0d"
+    out = []
+    for n in range(VARIANTS):
+        varied = wire.replace(date, b"10:%02d:%02d GMT" % (n // 60 % 60, n % 60), 1)
+        varied = varied.replace(request_id, b"%s%06d" % (request_id[:-6], n), 1)
+        out.append(segment(varied))
+    return tuple(out)
 
 
 def segment(wire: bytes, size: int = READ_SIZE) -> tuple[bytes, ...]:
@@ -162,6 +180,7 @@ def _small() -> Case:
         key="small",
         title="small response: 8 headers, 13-byte body, one segment",
         segments=segment(_head(b"HTTP/1.1 200 OK", fields) + body),
+        variants=_variants(_head(b"HTTP/1.1 200 OK", fields) + body),
         body=body,
         header_pairs=_lowered(fields),
     )
@@ -177,6 +196,7 @@ def _chunked() -> Case:
         key="chunked",
         title="64 KiB chunked body: 16 chunks of 4 KiB, 64 KiB reads",
         segments=segment(wire),
+        variants=_variants(wire),
         body=chunk * count,
         header_pairs=_lowered(fields),
     )
@@ -189,6 +209,7 @@ def _large() -> Case:
         key="large",
         title="1 MiB Content-Length body, 64 KiB reads",
         segments=segment(_head(b"HTTP/1.1 200 OK", fields) + body),
+        variants=_variants(_head(b"HTTP/1.1 200 OK", fields) + body)[:8],
         body=body,
         header_pairs=_lowered(fields),
     )

@@ -10,6 +10,7 @@ runner subtracts the writer's cost to get the parse figure.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from importlib.metadata import version as _distribution_version
 from typing import Final
@@ -26,21 +27,23 @@ def version() -> str:
     return _distribution_version("h11")
 
 
-def make_response_cycle(request: RequestSpec, segments: Sequence[bytes]) -> Callable[[], Parsed]:
+def make_response_cycle(
+    request: RequestSpec, variants: Sequence[Sequence[bytes]]
+) -> Callable[[], Parsed]:
     """One client connection reused for every call; see ``Peer.make_response_cycle``."""
     conn = h11.Connection(h11.CLIENT)
     send, receive_data = conn.send, conn.receive_data
     next_event, start_next_cycle = conn.next_event, conn.start_next_cycle
     # h11's annotations ask for a list; built once here, outside the timed call.
     method, target, fields = request.method, request.target, list(request.headers)
-    need_data, segs = h11.NEED_DATA, tuple(segments)
+    need_data, next_variant = h11.NEED_DATA, itertools.cycle([tuple(v) for v in variants]).__next__
 
     def cycle() -> Parsed:
         send(h11.Request(method=method, target=target, headers=fields))
         send(h11.EndOfMessage())
         head: h11.Response | None = None
         body: list[bytes] = []
-        for seg in segs:
+        for seg in next_variant():
             receive_data(seg)
             while (event := next_event()) is not need_data:
                 if isinstance(event, h11.Data):

@@ -10,6 +10,7 @@ joins split names and values itself), so ``on_header`` only appends.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from importlib.metadata import version as _distribution_version
 from typing import Final
@@ -63,17 +64,23 @@ class _Collector:
         self.done = True
 
 
-def make_response_cycle(request: RequestSpec, segments: Sequence[bytes]) -> Callable[[], Parsed]:
+def make_response_cycle(
+    request: RequestSpec, variants: Sequence[Sequence[bytes]]
+) -> Callable[[], Parsed]:
     """One parser reused for every call; *request* is unused, httptools writes nothing."""
     del request
     collector = _Collector()
     parser = httptools.HttpResponseParser(collector)
     collector.parser = parser
-    feed_data, reset, segs = parser.feed_data, collector.reset, tuple(segments)
+    feed_data, reset, next_variant = (
+        parser.feed_data,
+        collector.reset,
+        itertools.cycle([tuple(v) for v in variants]).__next__,
+    )
 
     def cycle() -> Parsed:
         reset()
-        for seg in segs:
+        for seg in next_variant():
             feed_data(seg)
             if collector.done:
                 return collector.status, collector.headers, collector.body
