@@ -362,7 +362,7 @@ class ClientCodec:
             if piece is None:
                 return NEED_DATA
             if not isinstance(piece, int):
-                state.message_done(keep_alive=self._keep_alive)
+                self._message_done()
                 return piece
             buffer = parser.buffer
             if piece == len(buffer):
@@ -403,7 +403,7 @@ class ClientCodec:
         if piece is None:
             return NEED_DATA
         if isinstance(piece, EndOfMessage):
-            state.message_done(keep_alive=self._keep_alive)
+            self._message_done()
             return piece
         source = parser.buffer
         with memoryview(buffer) as target, memoryview(source) as view:
@@ -431,6 +431,14 @@ class ClientCodec:
                 f"{count} bytes cannot have been received directly now", host=self._host
             )
         self._parser.consumed(count)
+
+    def _message_done(self) -> None:
+        state = self._state
+        state.message_done(keep_alive=self._keep_alive)
+        if self._parser.eof:
+            # The body ended with, or before, the server's EOF (a "0\r\n"
+            # cut short, say): whatever it said, nothing more will come.
+            state.peer_closed()
 
     def _fail(self) -> None:
         self._state.fail_recv()
@@ -492,13 +500,17 @@ class ClientCodec:
                 )
             state.switch()
             return event
-        framing, self._keep_alive = response_framing(
-            request.method,
-            status,
-            http_version,
-            *framing_fields(fields, indices),
-            self._lenient,
-        )
+        try:
+            framing, self._keep_alive = response_framing(
+                request.method,
+                status,
+                http_version,
+                *framing_fields(fields, indices),
+                self._lenient,
+            )
+        except InvalidResponse as error:
+            error.host = self._host  # framing.py decides without knowing the peer
+            raise
         self._parser.start_body(framing, len(fields))
         state.final_head()
         return event

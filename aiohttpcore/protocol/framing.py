@@ -143,7 +143,7 @@ def response_framing(
         codings = _codings(transfer_encoding)
         if codings == ["chunked"]:
             framing = CHUNKED
-        elif lenient and "chunked" not in codings:
+        elif lenient and codings[-1] != "chunked":
             # RFC 9112 §6.3 rule 4: chunked is not the final coding, so the
             # body runs until close. Strict mode rejects instead
             # (PROTOCOL-POLICY.md, "Parsing decisions").

@@ -452,39 +452,55 @@ class ResponseParser:
     def check_chunk_line(self, line: bytes | bytearray, size: int, complete: bool) -> int:
         """Validate a chunk-size line of *size* bytes on the wire; return the chunk size.
 
-        Checks run in an order that makes a line's first fault the same
-        whether it is seen whole or as a prefix too long to be valid: line
-        length, size digits, extension length, line ending, extension
-        characters, extensions per body.
+        With ``complete=False``, *line* is an unfinished prefix already too
+        long to be valid. Every fault is placed at the byte offset where it
+        first shows, and the lowest wins, so a line's error is the same
+        whether it is seen whole or as such a prefix (RFC 9112 §7.1: size,
+        then BWS and extensions, then CRLF; PROTOCOL-POLICY.md "Limits").
         """
         limits = self._limits
-        if size > limits.max_line:
-            raise self._error(LineTooLong, f"chunk-size line longer than {limits.max_line} bytes")
-        body = line[:-1] if complete else line
-        if complete and body[-1:] == b"\r":
-            body = body[:-1]
-        digits = _HEX_RUN.match(body).end()  # type: ignore[union-attr]  # * always matches
-        if digits == 0:
-            raise self._error(FramingError, f"invalid chunk size line {bytes(line[:40])!r}")
-        if digits > _MAX_CHUNK_DIGITS:
-            raise self._error(FramingError, "chunk size has more than 16 hex digits")
-        extension = len(body) - digits
-        if extension > limits.max_chunk_extension:
-            raise self._error(
-                LimitExceeded, f"chunk extension longer than {limits.max_chunk_extension} bytes"
-            )
-        if line[-2:] != b"\r\n":
-            raise self._error(FramingError, "chunk-size line not ended by CRLF")
-        if extension and _CHUNK_EXT.fullmatch(body, digits) is None:
-            raise self._error(FramingError, f"invalid chunk extension {bytes(body[:40])!r}")
         reader = self.reader
         assert isinstance(reader, _ChunkedReader)
-        reader.extensions += extension
-        if reader.extensions > limits.max_chunk_extensions_total:
-            raise self._error(
-                LimitExceeded,
-                f"chunk extensions exceed {limits.max_chunk_extensions_total} bytes in one body",
+        body = line[:-1] if complete else line
+        if body[-1:] == b"\r":
+            body = body[:-1]  # the CR of the CRLF (or, unfinished, maybe so)
+        digits = _HEX_RUN.match(body).end()  # type: ignore[union-attr]  # * always matches
+        extension = len(body) - digits
+        valid = _CHUNK_EXT.match(body, digits).end() - digits  # type: ignore[union-attr]
+        budget = limits.max_chunk_extensions_total - reader.extensions
+        faults: list[tuple[int, type[InvalidResponse], str]] = []
+        if digits == 0:
+            faults.append((0, FramingError, f"invalid chunk-size line {bytes(line[:40])!r}"))
+        if digits > _MAX_CHUNK_DIGITS:
+            faults.append((_MAX_CHUNK_DIGITS, FramingError, "chunk size over 16 hex digits"))
+        if valid < extension:
+            faults.append((digits + valid, FramingError, "invalid chunk extension"))
+        if extension > limits.max_chunk_extension:
+            faults.append(
+                (
+                    digits + limits.max_chunk_extension,
+                    LimitExceeded,
+                    f"chunk extension longer than {limits.max_chunk_extension} bytes",
+                )
             )
+        if extension > budget:
+            faults.append(
+                (
+                    digits + budget,
+                    LimitExceeded,
+                    f"chunk extensions over {limits.max_chunk_extensions_total} bytes in one body",
+                )
+            )
+        if size > limits.max_line:
+            faults.append(
+                (limits.max_line, LineTooLong, f"chunk-size line over {limits.max_line} bytes")
+            )
+        if complete and line[-2:] != b"\r\n":
+            faults.append((size - 1, FramingError, "chunk-size line not ended by CRLF"))
+        if faults:
+            _, cls, detail = min(faults, key=lambda fault: fault[0])
+            raise self._error(cls, detail)
+        reader.extensions += extension
         return int(body[:digits], 16)
 
     def chunk_line_budget(self) -> int:

@@ -306,6 +306,9 @@ class ConnectionState:
         if recv is RecvState.AWAITING_HEAD or recv is RecvState.BODY:
             return
         if recv is RecvState.CLOSED and self.pending:
+            # One error per request pipelined behind the close: this one is
+            # answered (with the error) and the next call reports the next.
+            self.pending.popleft()
             raise ConnectionClosed(
                 "the server closed the connection after an earlier response; "
                 "this request was not processed",
