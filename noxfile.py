@@ -1,4 +1,4 @@
-"""Sessions: ``tests`` (both event loops inside pytest), ``slow``, ``lint``, ``typecheck``, ``micro``.
+"""Sessions: ``tests`` (both loops inside pytest), ``slow``, ``lint``, ``typecheck``, ``micro``.
 
 Every session installs what it needs itself, so ``nox`` on a machine with only
 Python 3.11 and pip is enough. ``tests`` enforces 100 % line and branch
@@ -42,9 +42,7 @@ def tests(session: nox.Session) -> None:
         *session.posargs,
     )
     # The sans-IO core is fully specified by its tests: every line and branch.
-    session.run(
-        "coverage", "report", "--include=aiohttpcore/protocol/*", "--fail-under=100"
-    )
+    session.run("coverage", "report", "--include=aiohttpcore/protocol/*", "--fail-under=100")
 
 
 @nox.session(python="3.11")
