@@ -1,8 +1,10 @@
-"""Sessions: ``tests`` (both loops inside pytest), ``slow``, ``lint``, ``typecheck``, ``micro``.
+"""Sessions: ``tests`` (both event loops inside pytest), ``lint``, ``typecheck``, ``micro``.
 
 Every session installs what it needs itself, so ``nox`` on a machine with only
 Python 3.11 and pip is enough. ``tests`` enforces 100 % line and branch
 coverage of ``aiohttpcore/protocol/`` (CONVENTIONS.md, "Tooling settings").
+Long cases (soaks, GiB transfers) will get a ``slow`` session of their own,
+run by CI too, with the first of them.
 """
 
 from __future__ import annotations
@@ -43,13 +45,6 @@ def tests(session: nox.Session) -> None:
     )
     # The sans-IO core is fully specified by its tests: every line and branch.
     session.run("coverage", "report", "--include=aiohttpcore/protocol/*", "--fail-under=100")
-
-
-@nox.session(python="3.11")
-def slow(session: nox.Session) -> None:
-    """Long cases (soaks, large transfers), bounded in time, run by CI apart from ``tests``."""
-    session.install("-e", ".", *TEST_DEPS)
-    session.run("pytest", "-m", "slow", "--timeout=600", *session.posargs)
 
 
 @nox.session(python="3.11")

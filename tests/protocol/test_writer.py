@@ -510,7 +510,7 @@ def test_user_content_length_agreeing_is_kept_once() -> None:
 
 @pytest.mark.parametrize(
     ("user", "body_length"),
-    [("4", 5), ("6", 5), ("1", 0), ("0", 1), ("5", None if False else 50)],
+    [("4", 5), ("6", 5), ("1", 0), ("0", 1), ("5", 50)],
 )
 def test_user_content_length_disagreeing_rejected(user: str, body_length: int) -> None:
     assert_rejected("POST", headers=[("Content-Length", user)], body_length=body_length)
