@@ -434,8 +434,12 @@ class ClientCodec:
 
     def _message_done(self) -> None:
         state = self._state
-        state.message_done(keep_alive=self._keep_alive)
-        if self._parser.eof:
+        parser = self._parser
+        state.message_done(
+            keep_alive=self._keep_alive,
+            close_announced=not self._keep_alive and not parser.reads_until_close(),
+        )
+        if parser.eof:
             # The body ended with, or before, the server's EOF (a "0\r\n"
             # cut short, say): whatever it said, nothing more will come.
             state.peer_closed()

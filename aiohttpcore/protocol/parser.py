@@ -429,6 +429,10 @@ class ResponseParser:
         else:
             self.reader = _CloseReader()
 
+    def reads_until_close(self) -> bool:
+        """True when the current body ends only with the connection."""
+        return isinstance(self.reader, _CloseReader)
+
     def body_piece(self) -> int | EndOfMessage | None:
         """How many body bytes now lead the buffer (> 0), the end of the body, or ``None`` to wait.
 

@@ -193,7 +193,7 @@ class ConnectionState:
     changing anything. ``host`` only names the peer in error messages.
     """
 
-    __slots__ = ("_host", "_outgoing", "pending", "recv", "send")
+    __slots__ = ("_close_announced", "_host", "_outgoing", "pending", "recv", "send")
 
     def __init__(self, host: str | None = None) -> None:
         self._host = host
@@ -201,6 +201,7 @@ class ConnectionState:
         self.recv = RecvState.IDLE
         self.pending: deque[PendingRequest] = deque()
         self._outgoing: PendingRequest | None = None
+        self._close_announced = False
 
     def __repr__(self) -> str:
         return (
@@ -309,11 +310,17 @@ class ConnectionState:
             # One error per request pipelined behind the close: this one is
             # answered (with the error) and the next call reports the next.
             self.pending.popleft()
+            if self._close_announced:
+                raise ConnectionClosed(
+                    "the server closed the connection after an earlier response; "
+                    "this request was not processed",
+                    host=self._host,
+                    unprocessed=True,
+                )
             raise ConnectionClosed(
                 "the server closed the connection after an earlier response; "
-                "this request was not processed",
+                "this request may have been read",
                 host=self._host,
-                unprocessed=True,
             )
         if recv is RecvState.ERROR:
             raise StateError("the connection failed earlier and is unusable", host=self._host)
@@ -348,10 +355,17 @@ class ConnectionState:
             self._send(SendEvent.CONTINUE)
         return True
 
-    def message_done(self, *, keep_alive: bool) -> None:
-        """The response at the front of the FIFO is complete."""
+    def message_done(self, *, keep_alive: bool, close_announced: bool = False) -> None:
+        """The response at the front of the FIFO is complete.
+
+        ``close_announced``: the response said it is the last (``Connection:
+        close``, or HTTP/1.0 without keep-alive), so requests pipelined
+        behind it certainly were not processed (RFC 9112 §9.6). A body that
+        merely ran until close promises nothing of the kind.
+        """
         request = self.pending.popleft()
         if not keep_alive or request.close:
+            self._close_announced = close_announced
             self._recv(RecvEvent.MESSAGE_DONE_LAST)
             if self.send is SendState.IDLE:
                 self._send(SendEvent.NO_MORE_REQUESTS)

@@ -160,12 +160,12 @@ _ANNOUNCING_FIELDS: Final = frozenset(
 class _Announced:
     """What the caller's own header fields announce about framing and the connection."""
 
-    __slots__ = ("chunked", "close", "expect", "expect_continue", "host", "length", "upgrade")
+    __slots__ = ("chunked", "close", "expect_continue", "host", "length", "upgrade")
 
     def __init__(self) -> None:
         self.length: str | None = None
         self.chunked = self.close = self.upgrade = self.host = False
-        self.expect = self.expect_continue = False
+        self.expect_continue = False
 
     def note(self, lname: str, value: str, host: str | None) -> None:
         if lname == "host":
@@ -183,7 +183,6 @@ class _Announced:
                 )
             self.chunked = True
         elif lname == "expect":
-            self.expect = True
             self.expect_continue = self.expect_continue or value.lower() == "100-continue"
         elif lname == "connection":
             lowered = value.lower()
@@ -233,7 +232,10 @@ def _field_lines(fields: Sequence[object], host: str | None) -> tuple[list[str],
     announced = _NOTHING_ANNOUNCED
     cache = _FIELD_CACHE
     for pair in fields:
-        entry = cache.get(pair) if type(pair) is tuple else None
+        try:
+            entry = cache.get(pair) if type(pair) is tuple else None
+        except TypeError:  # an unhashable member (a bytearray): render it afresh
+            entry = None
         if entry is None:
             entry = _render_field(pair, host)
         line, lname, value = entry
@@ -311,7 +313,7 @@ def encode_request_head(
     if expect_continue:
         if framing is NO_BODY:
             raise InvalidRequest("Expect: 100-continue needs a request body", host=host)
-        if not announced.expect:
+        if not announced.expect_continue:
             lines.append("Expect: 100-continue\r\n")
     if not announced.host:
         if not host_header:
