@@ -100,6 +100,9 @@ def parse_content_length(values: list[str]) -> int:
 
 
 def _codings(values: list[str]) -> list[str]:
+    """The comma-separated tokens of one or more field values, trimmed and lower-cased."""
+    if len(values) == 1 and "," not in values[0]:  # the common single token
+        return [values[0].strip(" \t").lower()]
     return [c.strip(" \t").lower() for value in values for c in value.split(",")]
 
 

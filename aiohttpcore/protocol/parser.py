@@ -145,11 +145,19 @@ def framing_fields(
     for index in indices:
         lname, _, value = fields[index]
         if lname == "content-length":
-            content_length = [*(content_length or ()), value]
+            if content_length is None:
+                content_length = [value]
+            else:
+                content_length.append(value)
         elif lname == "transfer-encoding":
-            transfer_encoding = [*(transfer_encoding or ()), value]
+            if transfer_encoding is None:
+                transfer_encoding = [value]
+            else:
+                transfer_encoding.append(value)
+        elif connection is None:
+            connection = [value]
         else:
-            connection = [*(connection or ()), value]
+            connection.append(value)
     return content_length, transfer_encoding, connection
 
 
@@ -420,7 +428,7 @@ class ResponseParser:
 
     def start_body(self, framing: Framing, header_lines: int) -> None:
         """Read the coming body as *framing* says; ``header_lines`` for the trailer budget."""
-        if isinstance(framing, ContentLength):
+        if type(framing) is ContentLength:
             self.reader = _LengthReader(framing.length)
         elif isinstance(framing, Chunked):
             self.reader = _ChunkedReader(self, header_lines)
@@ -558,7 +566,7 @@ class _NoBodyReader(_BodyReader):
     __slots__ = ()
 
     def piece(self, parser: ResponseParser) -> EndOfMessage:
-        return make_end_of_message(Headers())
+        return make_end_of_message(Headers._from_lines([]))
 
     def consumed(self, count: int) -> None:
         raise AssertionError("a bodiless response has no bytes to consume")
@@ -580,7 +588,7 @@ class _LengthReader(_BodyReader):
     def piece(self, parser: ResponseParser) -> int | EndOfMessage | None:
         remaining = self.remaining
         if not remaining:
-            return make_end_of_message(Headers())
+            return make_end_of_message(Headers._from_lines([]))
         available = len(parser.buffer)
         if available:
             return available if available < remaining else remaining
@@ -616,7 +624,7 @@ class _CloseReader(_BodyReader):
             # close_notify may have been truncated by an attacker (RFC 8446
             # §6.1; PROTOCOL-POLICY.md).
             raise parser.incomplete(None, "TLS connection closed without close_notify")
-        return make_end_of_message(Headers())
+        return make_end_of_message(Headers._from_lines([]))
 
     def consumed(self, count: int) -> None:
         """Nothing to count: the body ends only with the connection."""

@@ -1,0 +1,551 @@
+"""Fuzzing the codec: whatever a server sends, or a caller asks to send, fails only as documented.
+
+Reading (PROTOCOL-API.md, "Errors"): any bytes fed to a ClientCodec, in any
+segmentation, followed by EOF, end in events or in an ``InvalidResponse``
+subclass; ``ConnectionClosed`` only after EOF with no byte of the response
+(or, ``unprocessed=True``, for a request pipelined behind a close);
+``StateError`` only after an earlier error. The loop of ``next_event`` /
+``readinto`` calls ends within ``10 * len(data) + 100`` steps, never asks for
+data after EOF, gives the same events and the same error class whole or in
+pieces (parser.py's module rule), and a codec that raised is never reusable.
+
+Writing (PROTOCOL-POLICY.md, "Request writing"): any method, target and
+header text either gives a head whose line structure is exactly the caller's
+fields (no CR, LF or NUL smuggled in) and which h11 parses back to the same
+request, or raises ``InvalidRequest``, after which the codec is as before.
+
+Inputs are random bytes, and valid responses mutated by inserted, deleted and
+replaced bytes (the inserted ones biased toward what matters to HTTP framing).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import h11
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aiohttpcore.exceptions import (
+    ConnectionClosed,
+    HTTPException,
+    InvalidRequest,
+    InvalidResponse,
+    StateError,
+)
+from aiohttpcore.protocol import (
+    NEED_DATA,
+    ClientCodec,
+    Data,
+    EndOfMessage,
+    Informational,
+    ParserLimits,
+    Profile,
+    RecvState,
+    ResponseHead,
+    SendState,
+)
+
+HOST = "fuzz.test"
+
+Norm = tuple[object, ...]
+
+TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+# ------------------------------------------------------------------ reading
+
+# Valid responses to mutate; each is complete for a GET (a HEAD reads only
+# the head of the first, then the rest as the next response).
+VALID_RESPONSES: tuple[bytes, ...] = (
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5;ext=1\r\nhello\r\n1 \r\n!\r\n0\r\nX-Trailer: t\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc",
+    b"HTTP/1.0 200 OK\r\n\r\nuntil close",
+    b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close",
+    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-Folded: a\r\n  b\r\n\r\n",
+    b"\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\nContent-Length: 10\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nraw\x00",
+    b"HTTP/1.1 200 OK\nContent-Length: 2\nX-A: \x01\xff\n\nok",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 201 Created\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    b"HTTP/1.1 599 \r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nxy",
+)
+
+SNIPPETS = st.one_of(
+    st.sampled_from(
+        [
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b"\r\n\r\n",
+            b"\x00",
+            b" ",
+            b"\t",
+            b":",
+            b";",
+            b",",
+            b"0",
+            b"f",
+            b"ffffffffffffffffff",
+            b"99999999999999999999",
+            b"HTTP/1.1 ",
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+            b"HTTP/2.0 ",
+            b"Content-Length: ",
+            b"Content-Length: 3\r\n",
+            b"Transfer-Encoding: chunked\r\n",
+            b"Transfer-Encoding: gzip\r\n",
+            b"Connection: close\r\n",
+            b" folded\r\n",
+        ]
+    ),
+    st.binary(min_size=1, max_size=8),
+)
+
+TINY_LIMITS = ParserLimits(
+    max_line=40,
+    max_head=120,
+    max_headers=4,
+    max_chunk_extension=8,
+    max_chunk_extensions_total=12,
+    max_informational=2,
+)
+
+
+@st.composite
+def mutated_responses(draw: st.DrawFn) -> bytes:
+    """A valid response (or two) with a few bytes inserted, deleted or replaced."""
+    data = bytearray(b"".join(draw(st.lists(st.sampled_from(VALID_RESPONSES), min_size=1, max_size=2))))
+    for _ in range(draw(st.integers(1, 4))):
+        operation = draw(st.sampled_from(["insert", "delete", "replace"]))
+        at = draw(st.integers(0, len(data)))
+        if operation == "insert":
+            data[at:at] = draw(SNIPPETS)
+        elif operation == "delete":
+            del data[at : at + draw(st.integers(1, 8))]
+        elif data:
+            data[min(at, len(data) - 1)] = draw(st.integers(0, 255))
+    return bytes(data)
+
+
+response_bytes = st.one_of(
+    mutated_responses(),
+    st.binary(max_size=200),
+    st.binary(max_size=100).map(lambda tail: b"HTTP/1.1 200 OK\r\n" + tail),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setup:
+    """How the codec is built and which requests it sends before reading."""
+
+    requests: tuple[str, ...]
+    profile: Profile
+    surface: bool
+    limits: ParserLimits
+
+    def codec(self) -> ClientCodec:
+        codec = ClientCodec(
+            HOST, profile=self.profile, limits=self.limits, surface_informational=self.surface
+        )
+        for kind in self.requests:
+            if kind == "UPGRADE":
+                fields = [("Connection", "upgrade"), ("Upgrade", "x")]
+                codec.send_request("GET", "/", fields, host_header=HOST)
+            else:
+                codec.send_request(kind, "/", host_header=HOST)
+        return codec
+
+
+setups = st.builds(
+    Setup,
+    requests=st.lists(st.sampled_from(["GET", "HEAD", "UPGRADE"]), min_size=1, max_size=2).map(tuple),
+    profile=st.sampled_from(Profile),
+    surface=st.booleans(),
+    limits=st.sampled_from([ParserLimits(), TINY_LIMITS]),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    events: list[Norm]
+    error: type[HTTPException] | None
+    reusable: bool
+
+
+def merge(events: Iterable[Norm]) -> list[Norm]:
+    merged: list[Norm] = []
+    for event in events:
+        if event[0] == "data" and merged and merged[-1][0] == "data":
+            previous, more = merged[-1][1], event[1]
+            assert isinstance(previous, bytes)
+            assert isinstance(more, bytes)
+            merged[-1] = ("data", previous + more)
+        else:
+            merged.append(event)
+    return merged
+
+
+def normalise(event: object) -> Norm:
+    if isinstance(event, ResponseHead | Informational):
+        kind = "head" if isinstance(event, ResponseHead) else "info"
+        fields = tuple(event.headers.multi_items())
+        return (kind, int(event.status), event.reason, event.http_version, fields)
+    if isinstance(event, Data):
+        assert event.data, "a Data event carries at least one byte"
+        return ("data", event.data)
+    assert isinstance(event, EndOfMessage), event
+    return ("end", tuple(event.trailers.multi_items()))
+
+
+def check_grammar(events: Sequence[Norm], setup: Setup) -> None:
+    """Per response: 1xx*, a final head, then data* and an end (nothing more after a switch)."""
+    expecting = "head"
+    for event in events:
+        kind = event[0]
+        if kind == "info":
+            assert expecting == "head"
+            status = event[1]
+            assert isinstance(status, int)
+            assert 100 <= status < 200
+            assert status != 101
+        elif kind == "head":
+            assert expecting == "head"
+            status, version = event[1], event[3]
+            assert isinstance(status, int)
+            assert 100 < status <= 599
+            assert version in (10, 11)
+            expecting = "switched" if status == 101 else "body"
+            if status == 101:
+                assert "UPGRADE" in setup.requests
+        elif kind == "data":
+            assert expecting == "body"
+        else:
+            assert kind == "end"
+            assert expecting == "body"
+            expecting = "head"
+    assert sum(event[0] in ("end", "switched") for event in events) <= len(setup.requests)
+
+
+class Driver:
+    """Feeds a codec and pulls events, counting every call against a step budget."""
+
+    def __init__(self, codec: ClientCodec, budget: int, readinto_size: int | None) -> None:
+        self.codec = codec
+        self.budget = budget
+        self.readinto_size = readinto_size
+        self.steps = 0
+        self.eof = False
+        self.events: list[Norm] = []
+
+    def finished(self) -> bool:
+        """Nothing more can be read: no response is owed, or the bytes are no longer HTTP."""
+        codec = self.codec
+        return codec.pending == 0 or codec.recv_state is RecvState.SWITCHED
+
+    def next(self) -> object:
+        codec = self.codec
+        self.steps += 1
+        assert self.steps <= self.budget, f"no end after {self.steps} steps"
+        if self.readinto_size is None or codec.recv_state is not RecvState.BODY:
+            return codec.next_event()
+        buffer = bytearray(self.readinto_size)
+        result = codec.readinto(buffer)
+        if isinstance(result, int):
+            assert 0 < result <= self.readinto_size
+            return Data(data=bytes(buffer[:result]))
+        return result
+
+    def pull(self) -> None:
+        while not self.finished():
+            event = self.next()
+            if event is NEED_DATA:
+                assert not self.eof, "NEED_DATA after EOF: the loop would never end"
+                return
+            self.events.append(normalise(event))
+
+    def run(self, pieces: Iterable[bytes]) -> Outcome:
+        codec = self.codec
+        try:
+            for piece in pieces:
+                codec.receive_data(piece)
+                self.pull()
+            codec.receive_eof()
+            self.eof = True
+            self.pull()
+        except InvalidResponse as error:
+            assert error.host == HOST
+            assert not codec.is_reusable()
+            try:
+                codec.next_event()
+            except StateError:
+                pass
+            else:  # pragma: no cover - a failure report
+                raise AssertionError("a failed codec returned an event")
+            assert not codec.is_reusable()
+            return Outcome(merge(self.events), type(error), False)
+        except ConnectionClosed as error:
+            assert error.host == HOST
+            if error.unprocessed:
+                assert any(event[0] == "end" for event in self.events)
+            else:
+                assert self.eof, "ConnectionClosed before EOF"
+                assert codec.buffered == 0, "ConnectionClosed although response bytes arrived"
+            assert not codec.is_reusable()
+            return Outcome(merge(self.events), ConnectionClosed, False)
+        # Ended without an error: the server closed, so nothing may reuse this
+        # connection (PROTOCOL-POLICY.md, "Connection reuse" 1).
+        assert not codec.is_reusable()
+        return Outcome(merge(self.events), None, False)
+
+
+def cut(data: bytes, positions: Iterable[int]) -> list[bytes]:
+    edges = [0, *sorted({min(max(p, 0), len(data)) for p in positions}), len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
+
+
+def budget(data: bytes) -> int:
+    return 10 * len(data) + 100
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    setup=setups,
+    data=response_bytes,
+    positions=st.lists(st.integers(0, 400), max_size=20),
+    readinto_size=st.one_of(st.none(), st.integers(1, 16)),
+)
+def test_any_response_bytes_fail_only_as_documented(
+    setup: Setup, data: bytes, positions: list[int], readinto_size: int | None
+) -> None:
+    whole = Driver(setup.codec(), budget(data), None).run([data])
+    check_grammar(whole.events, setup)
+    pieces = cut(data, positions)
+    split = Driver(setup.codec(), budget(data), readinto_size).run(pieces)
+    assert split == whole, pieces
+
+
+@settings(max_examples=200, deadline=None)
+@given(setup=setups, data=response_bytes)
+def test_any_response_bytes_byte_by_byte(setup: Setup, data: bytes) -> None:
+    whole = Driver(setup.codec(), budget(data), None).run([data])
+    split = Driver(setup.codec(), budget(data), None).run(cut(data, range(len(data))))
+    assert split == whole
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    requests=st.lists(st.sampled_from(["GET", "HEAD"]), min_size=1, max_size=2).map(tuple),
+    unclean=st.booleans(),
+)
+def test_valid_responses_parse_cleanly(requests: tuple[str, ...], unclean: bool) -> None:
+    """The seeds of the mutations are valid: read whole, they give no error."""
+    setup = Setup(requests=requests, profile=Profile.STRICT, surface=False, limits=ParserLimits())
+    for template in VALID_RESPONSES:
+        if b"101 Switching" in template or (b"until close" in template and unclean):
+            continue
+        outcome = Driver(setup.codec(), budget(template), None).run([template])
+        assert outcome.error is None or outcome.error is ConnectionClosed, (template, outcome)
+
+
+# ------------------------------------------------------------------ writing
+
+SPECIAL_CHARS = list(" \t\r\n\x00\x0b\x0c\x7f\x80\xff:;,/\\?#@*\"'é€\u2028\u0085\ud800")
+any_text = st.text(
+    alphabet=st.one_of(st.sampled_from(SPECIAL_CHARS), st.characters()), max_size=16
+)
+tokens = st.text(alphabet=TCHAR, min_size=1, max_size=10)
+visible = st.text(alphabet=[chr(c) for c in range(0x21, 0x7F)], max_size=16)
+plain_values = st.text(
+    alphabet=[chr(c) for c in range(0x20, 0x100) if c not in (0x7F,)], max_size=16
+).map(lambda value: value.strip(" "))
+
+methods = st.one_of(
+    st.sampled_from(["GET", "HEAD", "POST", "PUT", "OPTIONS", "CONNECT", "get"]), tokens, any_text
+)
+targets = st.one_of(
+    st.sampled_from(["/", "*", "example.org:443", "[::1]:80", "http://example.org/x", "x"]),
+    visible.map(lambda target: "/" + target),
+    any_text,
+)
+names = st.one_of(
+    st.sampled_from(
+        ["Host", "Content-Length", "Transfer-Encoding", "Expect", "Connection", "Upgrade", "X-A"]
+    ),
+    tokens,
+    any_text,
+)
+values = st.one_of(
+    st.sampled_from(["chunked", "Chunked", "gzip", "100-continue", "close", "5", "0", "05", ""]),
+    plain_values,
+    any_text,
+)
+header_lists = st.lists(st.tuples(names, values), max_size=5)
+body_lengths = st.one_of(
+    st.none(), st.sampled_from([0, 1, 5]), st.integers(-3, 2**64), st.sampled_from([True, 1.0])
+)
+host_headers = st.one_of(st.just(HOST), st.none(), st.just(""), any_text)
+
+ADDED_NAMES = frozenset({"host", "content-length", "transfer-encoding", "expect"})
+
+
+def parse_head(head: bytes) -> tuple[bytes, list[tuple[str, str]]]:
+    """Our own reading of a head: request line and fields; asserts the line structure."""
+    assert head.endswith(b"\r\n\r\n")
+    lines = head[:-4].split(b"\r\n")
+    for line in lines:
+        assert b"\r" not in line
+        assert b"\n" not in line
+        assert b"\x00" not in line
+    fields: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(b": ")
+        assert colon
+        assert name
+        assert all(chr(c) in TCHAR for c in name), line
+        fields.append((name.decode("latin-1"), value.decode("latin-1")))
+    return lines[0], fields
+
+
+def h11_compatible(fields: Sequence[tuple[str, str]]) -> bool:
+    """Where h11 is stricter than PROTOCOL-POLICY.md, on heads our writer may produce.
+
+    * VT and FF inside a value: h11 counts them as whitespace; the policy
+      forbids only CR, LF and NUL.
+    * More than one Host field: h11 rejects it (RFC 9112 §3.2 makes the
+      server answer 400); the writer takes the caller's fields as given.
+    * Content-Length fields that differ as text but not as numbers (``5`` and
+      ``05``): h11 compares the text, the writer the numbers.
+    """
+    if any("\x0b" in value or "\x0c" in value for _, value in fields):
+        return False
+    if sum(name.lower() == "host" for name, _ in fields) != 1:
+        return False
+    lengths = {value for name, value in fields if name.lower() == "content-length"}
+    return len(lengths) <= 1
+
+
+def h11_read_head(head: bytes) -> tuple[bytes, bytes, list[tuple[bytes, bytes]]]:
+    server = h11.Connection(h11.SERVER)
+    server.receive_data(head)
+    request: Any = server.next_event()
+    assert isinstance(request, h11.Request), request
+    return request.method, request.target, request.headers.raw_items()
+
+
+def check_request_head(
+    head: bytes, method: str, target: str, fields: list[tuple[str, str]], host_header: str | None
+) -> None:
+    """The head is exactly the caller's request plus the writer's own fields."""
+    request_line, wire_fields = parse_head(head)
+    assert request_line == f"{method} {target} HTTP/1.1".encode("latin-1")
+    # The caller's fields, in order and unchanged; what is left is the writer's.
+    remaining = list(wire_fields)
+    position = 0
+    for field in fields:
+        position = remaining.index(field, position)
+        del remaining[position]
+    added = [name.lower() for name, _ in remaining]
+    assert set(added) <= ADDED_NAMES
+    assert len(added) == len(set(added))
+    if "host" in added:
+        assert not any(name.lower() == "host" for name, _ in fields)
+        assert ("Host", host_header) in remaining
+    if h11_compatible(wire_fields):
+        h11_method, h11_target, h11_fields = h11_read_head(head)
+        assert h11_method == method.encode("ascii")
+        assert h11_target == target.encode("ascii")
+        assert h11_fields == [(n.encode("latin-1"), v.encode("latin-1")) for n, v in wire_fields]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    method=methods,
+    target=targets,
+    fields=header_lists,
+    host_header=host_headers,
+    body_length=body_lengths,
+    expect_continue=st.booleans(),
+    absolute_form=st.booleans(),
+)
+def test_any_request_text_is_written_faithfully_or_refused(
+    method: str,
+    target: str,
+    fields: list[tuple[str, str]],
+    host_header: str | None,
+    body_length: Any,
+    expect_continue: bool,
+    absolute_form: bool,
+) -> None:
+    codec = ClientCodec(HOST, absolute_form=absolute_form)
+    try:
+        head = codec.send_request(
+            method,
+            target,
+            fields,
+            host_header=host_header,
+            body_length=body_length,
+            expect_continue=expect_continue,
+        )
+    except InvalidRequest as error:
+        assert error.host == HOST
+        # A pre-send error: nothing was produced and the codec is as it was.
+        assert codec.send_state is SendState.IDLE
+        assert codec.pending == 0
+        assert codec.is_reusable()
+        assert codec.send_request("GET", "/", host_header=HOST) == (
+            f"GET / HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
+        )
+        return
+    check_request_head(head, method, target, fields, host_header)
+
+
+@settings(max_examples=200, deadline=None)
+@given(method=methods, target=targets, fields=header_lists)
+def test_httplib_steps_write_faithfully_or_refuse(
+    method: str, target: str, fields: list[tuple[str, str]]
+) -> None:
+    """start_request/add_header/end_headers: each step refuses bad text, or the head is faithful."""
+    codec = ClientCodec(HOST)
+    try:
+        codec.start_request(method, target)
+        for name, value in fields:
+            codec.add_header(name, value)
+        head = codec.end_headers(host_header=HOST)
+    except InvalidRequest as error:
+        assert error.host == HOST
+        return
+    check_request_head(head, method, target, fields, HOST)
+
+
+@settings(max_examples=300, deadline=None)
+@given(trailers=header_lists)
+def test_any_trailer_text_is_written_faithfully_or_refused(
+    trailers: list[tuple[str, str]],
+) -> None:
+    codec = ClientCodec(HOST)
+    head = codec.send_request("POST", "/", host_header=HOST, body_length=None)
+    body = b"".join(bytes(part) for part in codec.send_data(b"body") if isinstance(part, bytes))
+    try:
+        tail = codec.end_request(trailers)
+    except InvalidRequest as error:
+        assert error.host == HOST
+        return
+    _, wire_trailers = parse_head(b"X / HTTP/1.1\r\n" + tail[len(b"0\r\n") :])
+    assert tail.startswith(b"0\r\n")
+    assert wire_trailers == trailers
+    if not any("\x0b" in v or "\x0c" in v for _, v in trailers):
+        server = h11.Connection(h11.SERVER)
+        server.receive_data(head + body + tail)
+        events = []
+        while not isinstance(event := server.next_event(), h11.EndOfMessage):
+            assert event is not h11.NEED_DATA
+            events.append(event)
+        assert [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event.headers.raw_items()] == trailers
