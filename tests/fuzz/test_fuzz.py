@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import h11
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +71,7 @@ VALID_RESPONSES: tuple[bytes, ...] = (
     b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
     b"HTTP/1.1 204 No Content\r\n\r\n",
     b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-Folded: a\r\n  b\r\n\r\n",
-    b"\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\nContent-Length: 10\r\n\r\n",
+    b'\r\nHTTP/1.1 304 Not Modified\r\nETag: "x"\r\nContent-Length: 10\r\n\r\n',
     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nraw\x00",
     b"HTTP/1.1 200 OK\nContent-Length: 2\nX-A: \x01\xff\n\nok",
     b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 201 Created\r\n"
@@ -122,7 +123,9 @@ TINY_LIMITS = ParserLimits(
 @st.composite
 def mutated_responses(draw: st.DrawFn) -> bytes:
     """A valid response (or two) with a few bytes inserted, deleted or replaced."""
-    data = bytearray(b"".join(draw(st.lists(st.sampled_from(VALID_RESPONSES), min_size=1, max_size=2))))
+    data = bytearray(
+        b"".join(draw(st.lists(st.sampled_from(VALID_RESPONSES), min_size=1, max_size=2)))
+    )
     for _ in range(draw(st.integers(1, 4))):
         operation = draw(st.sampled_from(["insert", "delete", "replace"]))
         at = draw(st.integers(0, len(data)))
@@ -166,7 +169,9 @@ class Setup:
 
 setups = st.builds(
     Setup,
-    requests=st.lists(st.sampled_from(["GET", "HEAD", "UPGRADE"]), min_size=1, max_size=2).map(tuple),
+    requests=st.lists(st.sampled_from(["GET", "HEAD", "UPGRADE"]), min_size=1, max_size=2).map(
+        tuple
+    ),
     profile=st.sampled_from(Profile),
     surface=st.booleans(),
     limits=st.sampled_from([ParserLimits(), TINY_LIMITS]),
@@ -231,7 +236,7 @@ def check_grammar(events: Sequence[Norm], setup: Setup) -> None:
             assert kind == "end"
             assert expecting == "body"
             expecting = "head"
-    assert sum(event[0] in ("end", "switched") for event in events) <= len(setup.requests)
+    assert sum(event[0] == "head" for event in events) <= len(setup.requests)
 
 
 class Driver:
@@ -340,19 +345,17 @@ def test_any_response_bytes_byte_by_byte(setup: Setup, data: bytes) -> None:
     assert split == whole
 
 
-@settings(max_examples=100, deadline=None)
-@given(
-    requests=st.lists(st.sampled_from(["GET", "HEAD"]), min_size=1, max_size=2).map(tuple),
-    unclean=st.booleans(),
-)
-def test_valid_responses_parse_cleanly(requests: tuple[str, ...], unclean: bool) -> None:
-    """The seeds of the mutations are valid: read whole, they give no error."""
+@pytest.mark.parametrize("template", VALID_RESPONSES)
+def test_valid_responses_parse_cleanly(template: bytes) -> None:
+    """The seeds of the mutations are valid: read whole after two GETs, they give no error.
+
+    (A second GET after a single response meets the EOF: ConnectionClosed.)
+    """
+    requests = ("UPGRADE",) if b" 101 " in template else ("GET", "GET")
     setup = Setup(requests=requests, profile=Profile.STRICT, surface=False, limits=ParserLimits())
-    for template in VALID_RESPONSES:
-        if b"101 Switching" in template or (b"until close" in template and unclean):
-            continue
-        outcome = Driver(setup.codec(), budget(template), None).run([template])
-        assert outcome.error is None or outcome.error is ConnectionClosed, (template, outcome)
+    outcome = Driver(setup.codec(), budget(template), None).run([template])
+    assert outcome.error is None or outcome.error is ConnectionClosed, outcome
+    assert any(event[0] == "head" for event in outcome.events)
 
 
 # ------------------------------------------------------------------ writing
@@ -544,8 +547,10 @@ def test_any_trailer_text_is_written_faithfully_or_refused(
     if not any("\x0b" in v or "\x0c" in v for _, v in trailers):
         server = h11.Connection(h11.SERVER)
         server.receive_data(head + body + tail)
-        events = []
-        while not isinstance(event := server.next_event(), h11.EndOfMessage):
+        while True:
+            event = server.next_event()
             assert event is not h11.NEED_DATA
-            events.append(event)
-        assert [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event.headers.raw_items()] == trailers
+            if isinstance(event, h11.EndOfMessage):
+                break
+        raw = event.headers.raw_items()
+        assert [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw] == trailers
