@@ -47,7 +47,7 @@ from .events import (
     make_data,
     make_response_head,
 )
-from .framing import response_framing
+from .framing import close_announced, response_framing
 from .parser import ParserLimits, Profile, ResponseParser, framing_fields
 from .state import ConnectionState, RecvState, SendEvent, SendState
 from .writer import BodyEncoder, check_field, encode_request_head, encoder_for, normalise_fields
@@ -88,6 +88,7 @@ class ClientCodec:
 
     __slots__ = (
         "_absolute_form",
+        "_close_announced",
         "_draft",
         "_encoder",
         "_host",
@@ -119,6 +120,7 @@ class ClientCodec:
         self._encoder: BodyEncoder | None = None
         self._draft: _Draft | None = None
         self._keep_alive = False
+        self._close_announced = False
         self._interim = 0
 
     def __repr__(self) -> str:
@@ -388,8 +390,9 @@ class ClientCodec:
     def readinto(self, buffer: bytearray | memoryview) -> int | EndOfMessage | NeedData:
         """Like :meth:`next_event` for body bytes, but copies them into *buffer*.
 
-        Returns how many bytes were written (> 0), the :class:`EndOfMessage`,
-        or :data:`NEED_DATA`. Only valid while a body is being read.
+        Returns how many bytes were written (> 0, unless *buffer* is empty),
+        the :class:`EndOfMessage`, or :data:`NEED_DATA`. Only valid while a
+        body is being read.
         """
         state = self._state
         if state.recv is not RecvState.BODY:
@@ -430,18 +433,17 @@ class ClientCodec:
             raise StateError(
                 f"{count} bytes cannot have been received directly now", host=self._host
             )
-        self._parser.consumed(count)
+        if count:  # a zero-byte read changes nothing, whatever is being read
+            self._parser.consumed(count)
 
     def _message_done(self) -> None:
         state = self._state
         parser = self._parser
-        state.message_done(
-            keep_alive=self._keep_alive,
-            close_announced=not self._keep_alive and not parser.reads_until_close(),
-        )
-        if parser.eof:
+        state.message_done(keep_alive=self._keep_alive, close_announced=self._close_announced)
+        if parser.eof and not (parser.buffer and state.pending):
             # The body ended with, or before, the server's EOF (a "0\r\n"
-            # cut short, say): whatever it said, nothing more will come.
+            # cut short, say) and no buffered byte can still answer a
+            # pipelined request: whatever it said, nothing more will come.
             state.peer_closed()
 
     def _fail(self) -> None:
@@ -504,17 +506,22 @@ class ClientCodec:
                 )
             state.switch()
             return event
+        content_length, transfer_encoding, connection = framing_fields(fields, indices)
         try:
-            framing, self._keep_alive = response_framing(
+            framing, keep_alive = response_framing(
                 request.method,
                 status,
                 http_version,
-                *framing_fields(fields, indices),
+                content_length,
+                transfer_encoding,
+                connection,
                 self._lenient,
             )
         except InvalidResponse as error:
             error.host = self._host  # framing.py decides without knowing the peer
             raise
+        self._keep_alive = keep_alive
+        self._close_announced = not keep_alive and close_announced(http_version, connection)
         self._parser.start_body(framing, len(fields))
         state.final_head()
         return event

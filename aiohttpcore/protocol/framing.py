@@ -26,6 +26,7 @@ __all__ = [
     "Framing",
     "NoBody",
     "UntilClose",
+    "close_announced",
     "parse_content_length",
     "response_framing",
 ]
@@ -190,3 +191,15 @@ def _keep_alive(framing: Framing, http_version: int, connection: list[str] | Non
         # the body length is known without the close.
         return "keep-alive" in tokens
     return True
+
+
+def close_announced(http_version: int, connection: list[str] | None) -> bool:
+    """Did the response say it is the server's last on this connection?
+
+    ``Connection: close``, or HTTP/1.0 without keep-alive: then requests
+    pipelined behind it certainly were not processed (RFC 9112 §9.6), which
+    makes them safe to retry whatever their method. A body that merely runs
+    until close promises nothing of the kind.
+    """
+    tokens = _codings(connection) if connection is not None else []
+    return "close" in tokens or (http_version == 10 and "keep-alive" not in tokens)

@@ -412,6 +412,12 @@ class ResponseParser:
         stripped = name.rstrip(" \t")
         if self._lenient:
             if colon and stripped and _TOKEN.fullmatch(stripped):
+                if stripped.lower() in _FRAMING_FIELDS:
+                    # Where framing is at stake even the lenient profile
+                    # refuses to guess (RFC 9112 §5.1, request smuggling).
+                    raise self._error(
+                        FramingError, f"whitespace before the colon in {line.rstrip()!r}"
+                    )
                 return stripped.lower()  # whitespace before the colon: strip it
             if line.lstrip(" \t").lower().startswith(_FRAMING_PREFIXES):
                 raise self._error(FramingError, f"malformed framing header {line.rstrip()!r}")
@@ -436,10 +442,6 @@ class ResponseParser:
             self.reader = _NO_BODY
         else:
             self.reader = _CloseReader()
-
-    def reads_until_close(self) -> bool:
-        """True when the current body ends only with the connection."""
-        return isinstance(self.reader, _CloseReader)
 
     def body_piece(self) -> int | EndOfMessage | None:
         """How many body bytes now lead the buffer (> 0), the end of the body, or ``None`` to wait.
@@ -569,7 +571,7 @@ class _NoBodyReader(_BodyReader):
         return make_end_of_message(Headers._from_lines([]))
 
     def consumed(self, count: int) -> None:
-        raise AssertionError("a bodiless response has no bytes to consume")
+        """Never more than zero: a bodiless response offers no bytes (direct limit 0)."""
 
     def direct_limit(self) -> int:
         return 0

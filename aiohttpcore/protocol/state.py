@@ -130,7 +130,6 @@ SEND_TRANSITIONS: Final[dict[tuple[SendState, SendEvent], SendState]] = {
     (_S.BODY, _E.END_BODY): _S.IDLE,
     (_S.BODY, _E.ABANDON_BODY): _S.DONE,
     (_S.IDLE, _E.NO_MORE_REQUESTS): _S.DONE,
-    (_S.DONE, _E.NO_MORE_REQUESTS): _S.DONE,
 }
 """The sending half's legal moves; ``FAIL`` is legal from every state and leads to ``ERROR``."""
 
@@ -214,15 +213,17 @@ class ConnectionState:
     def _send(self, event: SendEvent) -> None:
         new = SEND_TRANSITIONS.get((self.send, event))
         if new is None:
-            self.check_send(event)  # raises the right error
-            raise AssertionError("unreachable")  # pragma: no cover
+            raise self._refusal(event)
         self.send = new
 
     def check_send(self, event: SendEvent) -> None:
         """Raise the error for *event* unless it is a legal move of the sending half now."""
         if (self.send, event) not in SEND_TRANSITIONS:
-            error = _SEND_ERRORS.get(event, StateError)
-            raise error(f"cannot {event.value} while {self.send.value}", host=self._host)
+            raise self._refusal(event)
+
+    def _refusal(self, event: SendEvent) -> StateError:
+        error = _SEND_ERRORS.get(event, StateError)
+        return error(f"cannot {event.value} while {self.send.value}", host=self._host)
 
     def _recv(self, event: RecvEvent) -> None:
         new = RECV_TRANSITIONS.get((self.recv, event))

@@ -244,3 +244,10 @@ def test_keep_alive_of_a_bodiless_response(
 
 def test_chunked_with_connection_close_is_not_reusable() -> None:
     assert framing(transfer_encoding=["chunked"], connection=["close"]) == (Chunked(), False)
+
+
+def test_many_distinct_lengths() -> None:
+    # Whatever is remembered between responses, every length comes out right.
+    for length in range(3000):
+        assert framing(content_length=[str(length)]) == (ContentLength(length), True)
+    assert framing(content_length=["7"]) == (ContentLength(7), True)

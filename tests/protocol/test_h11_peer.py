@@ -35,6 +35,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiohttpcore.exceptions import ConnectionClosed
 from aiohttpcore.protocol import (
     NEED_DATA,
     ClientCodec,
@@ -272,8 +273,13 @@ def h11_send(conn: h11.Connection, event: Any) -> bytes:
     return bytes(data)
 
 
-def h11_read_request(server: h11.Connection, pieces: Iterable[bytes]) -> Seen:
-    """Let the h11 server read one whole request from *pieces*; no byte may be left over."""
+def h11_read_request(
+    server: h11.Connection, pieces: Iterable[bytes], *, last: bool = True
+) -> Seen:
+    """Let the h11 server read one whole request from *pieces*.
+
+    Unless more (pipelined) requests follow, no byte may be left over.
+    """
     feed = iter(pieces)
     request: Any = None
     body = bytearray()
@@ -292,8 +298,9 @@ def h11_read_request(server: h11.Connection, pieces: Iterable[bytes]) -> Seen:
             break
         else:  # pragma: no cover - a failure report
             raise AssertionError(f"unexpected h11 event {event!r}")
-    assert next(feed, None) is None, "the codec wrote bytes after the request"
-    assert server.trailing_data == (b"", False)
+    if last:
+        assert next(feed, None) is None, "the codec wrote bytes after the request"
+        assert server.trailing_data == (b"", False)
     assert request is not None
     return Seen(
         method=request.method.decode("ascii"),
@@ -758,6 +765,120 @@ def test_keep_alive_cycles_agree() -> None:
         assert_response(events, resp, method="POST", surface=False)
         assert codec.is_reusable() is h11_reusable(server) is True
         server.start_next_cycle()
+
+
+PIPELINE = (
+    (Req(target="/1"), Resp(pieces=(b"one",))),
+    (
+        Req(
+            method="POST", target="/2", pieces=(b"a", b"b"), chunked=True, trailers=(("X-T", "t"),)
+        ),
+        Resp(fields=(("Content-Length", "3"),), pieces=(b"two",), trailers=()),
+    ),
+    (Req(method="HEAD", target="/3"), Resp(fields=(("Content-Length", "99"),))),
+    (Req(method="PUT", target="/4", pieces=(b"four",)), Resp(status=204, reason="No Content")),
+)
+
+
+def split_responses(events: list[Norm]) -> list[list[Norm]]:
+    """Our events grouped per response (each group ends with its end event)."""
+    groups: list[list[Norm]] = [[]]
+    for event in events:
+        groups[-1].append(event)
+        if event[0] == "end":
+            groups.append([])
+    assert groups.pop() == []
+    return groups
+
+
+@settings(max_examples=50, deadline=None)
+@given(positions=st.lists(st.integers(0, 1000), max_size=20))
+def test_pipelined_requests_answered_in_order(positions: list[int]) -> None:
+    """Every request written before any response is read: each response pairs with its request.
+
+    h11 serves the pipelined requests one cycle after another from its buffer.
+    """
+    codec = ClientCodec(HOST)
+    wire = b"".join(write_request(codec, req) for req, _ in PIPELINE)
+    assert codec.pending == len(PIPELINE)
+    server = h11.Connection(h11.SERVER)
+    server.receive_data(wire)
+    responses = bytearray()
+    for index, (req, resp) in enumerate(PIPELINE):
+        assert_seen(h11_read_request(server, [], last=index == len(PIPELINE) - 1), req)
+        responses += h11_respond(server, resp)
+        assert h11_reusable(server)
+        server.start_next_cycle()
+    events = codec_read(codec, cut(bytes(responses), positions), eof=False)
+    groups = split_responses(events)
+    assert len(groups) == len(PIPELINE)
+    for group, (req, resp) in zip(groups, PIPELINE, strict=True):
+        assert_response(group, resp, method=req.method, surface=False)
+    assert codec.is_reusable()
+
+
+def test_pipelined_request_behind_a_close_is_unprocessed() -> None:
+    """h11 closes after the second response and never reads the third request; we say so."""
+    pipeline = [
+        (Req(target="/1"), Resp(pieces=(b"one",))),
+        (Req(target="/2"), Resp(fields=(("Connection", "close"),), pieces=(b"two",))),
+        (Req(target="/3"), Resp()),
+    ]
+    codec = ClientCodec(HOST)
+    requests = [write_request(codec, req) for req, _ in pipeline]
+    server = h11.Connection(h11.SERVER)
+    server.receive_data(b"".join(requests))
+    responses = bytearray()
+    for req, resp in pipeline[:2]:
+        assert_seen(h11_read_request(server, [], last=False), req)
+        responses += h11_respond(server, resp)
+        if h11_reusable(server):
+            server.start_next_cycle()
+    assert server.our_state is h11.MUST_CLOSE
+    assert server.trailing_data == (requests[2], False)  # read by nobody
+    codec.receive_data(responses)
+    events: list[Norm] = []
+    while sum(event[0] == "end" for event in events) < 2:
+        event = codec.next_event()
+        assert event is not NEED_DATA
+        events.append(normalise(event))
+    for group, (req, resp) in zip(split_responses(events), pipeline, strict=False):
+        assert_response(merge(group), resp, method=req.method, surface=False)
+    with pytest.raises(ConnectionClosed) as raised:
+        codec.next_event()
+    assert raised.value.unprocessed
+    assert raised.value.host == HOST
+    assert not codec.is_reusable()
+
+
+@pytest.mark.parametrize("eof", ["after-reading", "with-the-bytes"])
+def test_pipelined_responses_then_server_closes(eof: str) -> None:
+    """h11 answers both pipelined requests and the server then closes (no close announced).
+
+    Both responses arrived before the EOF, so both are delivered, whenever
+    the EOF is noticed; the connection is not reused afterwards.
+    """
+    pipeline = PIPELINE[:2]
+    codec = ClientCodec(HOST)
+    server = h11.Connection(h11.SERVER)
+    server.receive_data(b"".join(write_request(codec, req) for req, _ in pipeline))
+    responses = bytearray()
+    for index, (req, resp) in enumerate(pipeline):
+        assert_seen(h11_read_request(server, [], last=index == len(pipeline) - 1), req)
+        responses += h11_respond(server, resp)
+        server.start_next_cycle()
+    if eof == "with-the-bytes":
+        codec.receive_data(responses)
+        codec.receive_eof()
+        events = codec_read(codec, [], eof=False)
+    else:
+        events = codec_read(codec, [bytes(responses)], eof=True)
+    groups = split_responses(events)
+    assert len(groups) == len(pipeline)
+    for group, (req, resp) in zip(groups, pipeline, strict=True):
+        assert_response(group, resp, method=req.method, surface=False)
+    assert codec.buffered == 0
+    assert not codec.is_reusable()
 
 
 @pytest.mark.parametrize("when", ["with-the-response", "after-end-of-message"])

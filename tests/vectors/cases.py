@@ -2407,6 +2407,19 @@ _PROFILES = _section(
             profile="lenient",
             reusable=True,
         ),
+        # -- ...but not on a framing field, where the end of the message is at stake
+        vec(
+            "lenient_space_before_colon_in_content_length",
+            b"HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello",
+            raises=exc.FramingError,
+            profile="lenient",
+        ),
+        vec(
+            "lenient_space_before_colon_in_transfer_encoding",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding\t: chunked\r\n\r\n0\r\n\r\n",
+            raises=exc.FramingError,
+            profile="lenient",
+        ),
         # -- malformed non-framing header lines: strict rejects, lenient skips
         vec(
             "lenient_line_without_colon_skipped",
