@@ -20,6 +20,7 @@ replaced bytes (the inserted ones biased toward what matters to HTTP framing).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from aiohttpcore.exceptions import (
     InvalidResponse,
     StateError,
 )
+from aiohttpcore.headers import Headers
 from aiohttpcore.protocol import (
     NEED_DATA,
     ClientCodec,
@@ -606,6 +608,41 @@ def test_any_request_text_is_written_faithfully_or_refused(
         )
         return
     check_request_head(head, given.method, given.target, given.fields, given.host_header)
+
+
+def write_or_refuse(given: RequestInput, headers: Any) -> bytes | None:
+    """The head written for *given* with its fields passed as *headers*; None when refused."""
+    try:
+        return ClientCodec(HOST).send_request(
+            given.method,
+            given.target,
+            headers,
+            host_header=given.host_header,
+            body_length=given.body_length,
+            expect_continue=given.expect_continue,
+        )
+    except InvalidRequest as error:
+        check_host(error)
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(given=request_inputs())
+def test_header_containers_write_the_same_head(given: RequestInput) -> None:
+    """Every form of HeaderTypes gives the same head, or the same refusal."""
+    fields = given.fields
+    containers: dict[str, Any] = {
+        "list": list(fields),
+        "tuple": tuple(fields),
+        "iterator": iter(fields),
+        "Headers": Headers(fields),
+    }
+    if len({name for name, _ in fields}) == len(fields):
+        containers["dict"] = dict(fields)
+    with contextlib.suppress(UnicodeEncodeError):  # else not representable as bytes
+        containers["bytes"] = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in fields]
+    results = {kind: write_or_refuse(given, headers) for kind, headers in containers.items()}
+    assert len(set(results.values())) == 1, results
 
 
 @settings(max_examples=200, deadline=None)
