@@ -50,7 +50,14 @@ from .events import (
 from .framing import close_announced, response_framing
 from .parser import ParserLimits, Profile, ResponseParser, framing_fields
 from .state import ConnectionState, RecvState, SendEvent, SendState
-from .writer import BodyEncoder, check_field, encode_request_head, encoder_for, normalise_fields
+from .writer import (
+    BodyEncoder,
+    LengthEncoder,
+    check_field,
+    encode_request_head,
+    encoder_for,
+    normalise_fields,
+)
 
 __all__ = ["ClientCodec"]
 
@@ -161,6 +168,16 @@ class ClientCodec:
     def buffered(self) -> int:
         """Received bytes not yet handed out."""
         return len(self._parser.buffer)
+
+    @property
+    def body_remaining(self) -> int | None:
+        """Bytes the request body being sent still owes, or ``None`` when its length is open."""
+        encoder = self._encoder
+        return encoder.remaining if isinstance(encoder, LengthEncoder) else None
+
+    def body_known_empty(self) -> bool:
+        """True when the body being read is known to have no bytes (HEAD, 204, length 0...)."""
+        return self._state.recv is RecvState.BODY and self._parser.body_known_empty()
 
     def is_reusable(self) -> bool:
         """May this connection carry another request right now?

@@ -443,6 +443,11 @@ class ResponseParser:
         else:
             self.reader = _CloseReader()
 
+    def body_known_empty(self) -> bool:
+        """True when the current body is known to have no bytes left to come."""
+        reader = self.reader
+        return reader is _NO_BODY or (isinstance(reader, _LengthReader) and not reader.remaining)
+
     def body_piece(self) -> int | EndOfMessage | None:
         """How many body bytes now lead the buffer (> 0), the end of the body, or ``None`` to wait.
 

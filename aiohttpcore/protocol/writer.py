@@ -169,6 +169,8 @@ class _Announced:
 
     def note(self, lname: str, value: str, host: str | None) -> None:
         if lname == "host":
+            if self.host:  # RFC 9112 §3.2: a server must answer 400
+                raise InvalidRequest("more than one Host header", host=host)
             self.host = True
         elif lname == "content-length":
             if _CONTENT_LENGTH.fullmatch(value) is None or (

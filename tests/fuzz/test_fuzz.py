@@ -1,13 +1,16 @@
 """Fuzzing the codec: whatever a server sends, or a caller asks to send, fails only as documented.
 
-Reading (PROTOCOL-API.md, "Errors"): any bytes fed to a ClientCodec, in any
-segmentation, followed by EOF, end in events or in an ``InvalidResponse``
-subclass; ``ConnectionClosed`` only after EOF with no byte of the response
-(or, ``unprocessed=True``, for a request pipelined behind a close);
-``StateError`` only after an earlier error. The loop of ``next_event`` /
-``readinto`` calls ends within ``10 * len(data) + 100`` steps, never asks for
-data after EOF, gives the same events and the same error class whole or in
-pieces (parser.py's module rule), and a codec that raised is never reusable.
+Reading (PROTOCOL-API.md, "Errors"): any bytes fed to a ClientCodec after a
+GET or HEAD (one or two, pipelined), in any segmentation, followed by EOF, end
+in events or in an ``InvalidResponse`` subclass naming the host;
+``ConnectionClosed`` only after EOF with no byte of the response buffered, or
+with ``unprocessed=True`` for a request pipelined behind a response that said
+close; ``StateError`` only after an earlier error. The loop of
+``next_event`` / ``readinto`` / direct reads ends within
+``10 * len(data) + 100`` steps and never asks for data after EOF; the events
+and the error class are the same whole or in pieces, however the body is
+taken and whether the EOF comes with the last bytes or after them (parser.py's
+module rule); and a codec that raised, or saw EOF, is never reusable.
 
 Writing (PROTOCOL-POLICY.md, "Request writing"): any method, target and
 header text either gives a head whose line structure is exactly the caller's

@@ -35,7 +35,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiohttpcore.exceptions import ConnectionClosed
+from aiohttpcore.exceptions import (
+    ConnectionClosed,
+    FramingError,
+    HeadTooLarge,
+    InvalidResponse,
+    LimitExceeded,
+    LineTooLong,
+    TooManyHeaders,
+)
 from aiohttpcore.protocol import (
     NEED_DATA,
     ClientCodec,
@@ -642,6 +650,14 @@ RESPONSES = {
         Req(),
         Resp(status=304, reason="Not Modified", fields=(("ETag", '"abc"'),)),
     ),
+    "not-modified-length": (
+        Req(),
+        Resp(status=304, reason="Not Modified", fields=(("Content-Length", "10"),)),
+    ),
+    "no-content-length": (
+        Req(method="DELETE"),
+        Resp(status=204, reason="No Content", fields=(("Content-Length", "0"),)),
+    ),
     "not-found": (Req(), Resp(status=404, reason="Not Found", pieces=(b"missing",))),
     "empty-reason": (Req(), Resp(status=200, reason="", pieces=(b"x",))),
     "odd-reason": (Req(), Resp(status=599, reason="\xc7a  va\t!\x80", pieces=(b"x",))),
@@ -694,6 +710,77 @@ def test_we_read_h11_response(req: Req, resp: Resp, surface: bool) -> None:
 @pytest.mark.parametrize(("req", "resp"), RESPONSES.values(), ids=RESPONSES.keys())
 def test_we_read_h11_response_byte_by_byte(req: Req, resp: Resp) -> None:
     check_exchange(req, resp, response_cuts=range(1, 200_000))
+
+
+def x_fields(count: int) -> Fields:
+    return tuple((f"X-F{i}", "v") for i in range(count))
+
+
+LONG_NAME = "X-Long"
+# PROTOCOL-POLICY.md, "Limits": a line is measured with its CRLF.
+LINE_AT_LIMIT = 16 * 1024 - len(f"{LONG_NAME}: \r\n")
+CL0 = (("Content-Length", "0"),)
+# What h11 emits at each of the policy's limits and one step past it; None: accepted.
+LIMIT_CASES: dict[str, tuple[Resp, type[InvalidResponse] | None]] = {
+    "128-field-lines": (Resp(fields=x_fields(127) + CL0), None),
+    "129-field-lines": (Resp(fields=x_fields(128) + CL0), TooManyHeaders),
+    "line-at-limit": (Resp(fields=((LONG_NAME, "v" * LINE_AT_LIMIT), *CL0)), None),
+    "line-over-limit": (Resp(fields=((LONG_NAME, "v" * (LINE_AT_LIMIT + 1)), *CL0)), LineTooLong),
+    "head-under-limit": (
+        Resp(fields=tuple((f"X-{i}", "v" * 15000) for i in range(6)) + CL0),
+        None,
+    ),
+    "head-over-limit": (
+        Resp(fields=tuple((f"X-{i}", "v" * 15000) for i in range(7)) + CL0),
+        HeadTooLarge,
+    ),
+    "content-length-max": (Resp(fields=(("Content-Length", str(2**63 - 1)),)), None),
+    "content-length-over": (Resp(fields=(("Content-Length", str(2**63)),)), FramingError),
+    "100-interim": (Resp(informational=((103, "Early Hints", ()),) * 100, fields=CL0), None),
+    "101-interim": (
+        Resp(informational=((103, "Early Hints", ()),) * 101, fields=CL0),
+        LimitExceeded,
+    ),
+}
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["whole", "byte-by-byte"])
+@pytest.mark.parametrize(("resp", "error"), LIMIT_CASES.values(), ids=LIMIT_CASES.keys())
+def test_policy_limits_on_h11_heads(
+    resp: Resp, error: type[InvalidResponse] | None, whole: bool
+) -> None:
+    """h11 emits heads at each limit: accepted at it, the policy's error one step past it."""
+    codec = ClientCodec(HOST)
+    server = h11.Connection(h11.SERVER)
+    h11_read_request(server, [write_request(codec, Req())])
+    wire = bytearray()
+    for status, reason, fields in resp.informational:
+        event = h11.InformationalResponse(
+            status_code=status, reason=reason.encode("latin-1"), headers=latin1(fields)
+        )
+        wire += h11_send(server, event)
+    wire += h11_send(
+        server, h11.Response(status_code=resp.status, reason=b"OK", headers=latin1(resp.fields))
+    )
+    pieces = [bytes(wire)] if whole else cut(bytes(wire), range(len(wire)))
+
+    def first_event() -> object:
+        for piece in pieces:
+            codec.receive_data(piece)
+            event = codec.next_event()
+            if event is not NEED_DATA:
+                return event
+        raise AssertionError("no event from a complete head")
+
+    if error is None:
+        head = first_event()
+        assert isinstance(head, ResponseHead)
+        assert tuple(head.headers.multi_items()) == resp.fields
+    else:
+        with pytest.raises(error) as raised:
+            first_event()
+        assert raised.value.host == HOST
+        assert not codec.is_reusable()
 
 
 HTTP10_RESPONSES = {
@@ -1035,9 +1122,15 @@ def test_generated_exchange_round_trips(
         req = replace(req, chunked=False, trailers=())
     resp = data.draw(responses_st(method=method, http10=http10), label="response")
     codec, server, whole, response = check_exchange(req, resp, http10=http10, surface=surface)
-    positions = data.draw(cuts_st(len(response)), label="response cuts")
+    request_cuts = data.draw(cuts_st(1000), label="request cuts")
+    response_cuts = data.draw(cuts_st(len(response)), label="response cuts")
     split_codec, _, split, _ = check_exchange(
-        req, resp, http10=http10, surface=surface, response_cuts=positions
+        req,
+        resp,
+        http10=http10,
+        surface=surface,
+        request_cuts=request_cuts,
+        response_cuts=response_cuts,
     )
     assert split == whole
     assert split_codec.is_reusable() is codec.is_reusable() is h11_reusable(server)

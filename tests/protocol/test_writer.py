@@ -407,6 +407,15 @@ def test_user_host_kept_in_place(name: str) -> None:
     )
 
 
+def test_two_host_headers_are_refused_before_sending() -> None:
+    # RFC 9112 §3.2: a server must answer 400 to more than one Host.
+    codec = make_codec()
+    with pytest.raises(exc.InvalidRequest, match="more than one Host") as info:
+        codec.send_request("GET", "/", [("Host", "a.test"), ("host", "b.test")])
+    assert info.value.host == HOST
+    assert codec.send_state is SendState.IDLE
+
+
 def test_host_header_forms() -> None:
     assert field_lines(head_of(host_header="[::1]:8080")) == [b"Host: [::1]:8080"]
     assert field_lines(head_of(host_header="xn--bcher-kva.example.")) == [

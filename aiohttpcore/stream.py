@@ -1,0 +1,489 @@
+"""The async network stream: the only module that touches an asyncio transport.
+
+What it owns: one transport (TCP, TLS, Unix socket; TLS started later for
+CONNECT tunnels), the codec's input side, write flow control, the read and
+write deadlines, and the translation of every foreign exception into ours.
+What it must not do: decide anything about HTTP; it feeds the codec and
+hands out what the codec says.
+
+How it works (general theory, in the manner of trio's ``_ssl.py``):
+
+* It is an :class:`asyncio.BufferedProtocol`: the transport writes received
+  bytes into a buffer we own, so the default loop does not allocate a fresh
+  ``bytes`` per read (measured 4x slower in a raw client, issue 4). When a
+  task waits in :meth:`HTTPStream.readinto` and the codec says body bytes
+  come next, the buffer handed to the transport is the *caller's* buffer
+  (sliced to what the framing allows), so a large download is written by
+  the kernel straight where the caller wants it: no copy at all.
+* Push, don't poll: bytes go into the codec as they arrive. A task waiting
+  for a response head is woken only when the head is complete (the codec is
+  asked in the callback), not once per segment.
+* EOF and ``connection_lost`` are recorded at once, so an idle connection
+  knows it is dead without a read (``is_closing``).
+* Deadlines live on ``loop.time()`` with at most one timer per stream. The
+  timer is not re-armed for every segment: it records the time of the last
+  byte, and when it fires early it re-arms itself at the real deadline.
+* Every ``OSError``, ``ssl.SSLError`` and timeout becomes a
+  :class:`~aiohttpcore.exceptions.NetworkError` subclass naming host and
+  port, with the original as ``__cause__``, in :func:`_translate`; after any
+  of them the transport is aborted and the stream is unusable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Final
+
+from ._ssl import check_alpn
+from .exceptions import (
+    ConnectError,
+    ConnectionClosed,
+    ConnectTimeout,
+    HTTPException,
+    InvalidResponse,
+    NetworkError,
+    ReadError,
+    ReadTimeout,
+    TLSError,
+    WriteError,
+    WriteTimeout,
+)
+from .protocol import NEED_DATA, ClientCodec, Data, EndOfMessage, Informational, ResponseHead
+from .protocol.state import RecvState
+from .timeouts import Timeout
+
+__all__ = ["HTTPStream", "open_stream"]
+
+# 256 KiB: what asyncio's selector transport asks recv() for at most, so a
+# read never has to be split for lack of room.
+_RECEIVE_BUFFER: Final = 256 * 1024
+
+
+def _translate(
+    error: BaseException, kind: type[NetworkError], label: str, doing: str
+) -> NetworkError:
+    """The one place a foreign exception becomes ours (CONVENTIONS.md rule 7)."""
+    if isinstance(error, NetworkError):
+        return error
+    if kind is ConnectError and isinstance(error, ssl.SSLError | ssl.CertificateError):
+        kind = TLSError
+    detail = f"{doing} {label} failed: {str(error) or type(error).__name__}"
+    translated = kind(detail, host=label)
+    translated.__cause__ = error
+    return translated
+
+
+class HTTPStream(asyncio.BufferedProtocol):
+    """One connection's transport, feeding one :class:`ClientCodec`.
+
+    Contract: one task may read (``next_event``/``readinto``) while another
+    writes (``send``); the connection layer enforces that. Every method
+    raises only :class:`~aiohttpcore.exceptions.HTTPException` subclasses.
+    Cancellation of a waiting read or write leaves the stream consistent
+    but possibly mid-message; the caller must then :meth:`abort` it, since
+    nobody knows how much of the exchange happened.
+    """
+
+    def __init__(
+        self,
+        codec: ClientCodec,
+        label: str,
+        loop: asyncio.AbstractEventLoop,
+        timeout: Timeout,
+    ) -> None:
+        self._codec = codec
+        self.label = label
+        self._loop = loop
+        self._read_timeout = timeout.read
+        self._write_timeout = timeout.write
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray(_RECEIVE_BUFFER)
+        self._view = memoryview(self._buffer)
+        self._direct: memoryview | None = None  # a caller's buffer offered to the transport
+        self._handed_direct = False
+        self._direct_count = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._want_head = False
+        self._ready: ResponseHead | Informational | None = None
+        self._failure: HTTPException | None = None  # a parse error met in a callback
+        self._lost: NetworkError | None = None  # the network error that ended the stream
+        self._eof = False
+        self._closed = False
+        self._paused = False
+        self._drain: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_byte = 0.0
+        self.deadline: float | None = None
+        """An absolute ``loop.time()`` no read may wait past (``Timeout.total``)."""
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "eof" if self._eof else "open"
+        return f"<HTTPStream {self.label} {state}>"
+
+    # ------------------------------------------------------------ protocol callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Requests are written whole; Nagle would only delay the last segment.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        direct = self._direct
+        if direct is not None:
+            self._handed_direct = True
+            return direct
+        self._handed_direct = False
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        codec = self._codec
+        if self._handed_direct:
+            self._handed_direct = False
+            self._direct = None  # one read per offer: the caller then returns
+            codec.received_direct(nbytes)
+            self._direct_count += nbytes
+        else:
+            codec.receive_data(self._view[:nbytes])
+        if self._read_timeout is not None:
+            self._last_byte = self._loop.time()
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if self._want_head and codec.recv_state is RecvState.AWAITING_HEAD:
+            # Wake the task only once the head is complete.
+            try:
+                event = codec.next_event()
+            except HTTPException as error:
+                self._failure = error
+            else:
+                if event is NEED_DATA:
+                    return
+                assert isinstance(event, ResponseHead | Informational)
+                self._ready = event
+        waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        self._codec.receive_eof(clean=True)
+        self._wake()
+        return False  # let the transport close itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        if not self._eof:
+            self._eof = True
+            if exc is None:
+                self._codec.receive_eof(clean=True)
+            elif isinstance(exc, ssl.SSLError):
+                # TLS EOF without close_notify: a close-delimited body may
+                # have been truncated (PROTOCOL-POLICY.md).
+                self._codec.receive_eof(clean=False)
+            else:
+                self._lost = _translate(exc, ReadError, self.label, "reading from")
+                self._codec.receive_eof(clean=False)
+        self._cancel_timer()
+        self._wake()
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_exception(
+                self._lost
+                or WriteError(f"connection to {self.label} closed while writing", host=self.label)
+            )
+            drain.exception()  # retrieved: a writer that gave up must not log it
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # ------------------------------------------------------------ state
+
+    def is_closing(self) -> bool:
+        """True once the server closed, the connection broke or we closed it."""
+        return self._eof or self._closed or self.transport is None or self.transport.is_closing()
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        """The transport's extra info (``peername``, ``ssl_object``, ``socket``...)."""
+        if self.transport is None:
+            return default
+        return self.transport.get_extra_info(name, default)
+
+    def abort(self) -> None:
+        """Close at once, without a FIN handshake: the exchange state is unknown."""
+        self._closed = True
+        self._cancel_timer()
+        if self.transport is not None:
+            self.transport.abort()
+
+    def close(self) -> None:
+        """Close politely: pending writes are flushed first."""
+        self._closed = True
+        self._cancel_timer()
+        if self.transport is not None:
+            self.transport.close()
+
+    # ------------------------------------------------------------ reading
+
+    async def next_event(self) -> ResponseHead | Informational | Data | EndOfMessage:
+        """The next event of the response being read, waiting as long as the budgets allow."""
+        codec = self._codec
+        while True:
+            ready = self._ready
+            if ready is not None:
+                self._ready = None
+                return ready
+            if self._failure is not None:
+                error, self._failure = self._failure, None
+                self.abort()
+                raise error
+            try:
+                event = codec.next_event()
+            except (InvalidResponse, ConnectionClosed) as error:
+                self.abort()
+                if self._lost is not None:
+                    raise self._lost from error
+                raise
+            if event is not NEED_DATA:
+                return event  # type: ignore[return-value]  # not NEED_DATA
+            await self._wait(want_head=codec.recv_state is RecvState.AWAITING_HEAD)
+
+    async def readinto(self, target: memoryview) -> int | EndOfMessage:
+        """Body bytes into *target* (> 0 of them), or the end of the body.
+
+        When nothing is buffered, the transport is offered *target* itself
+        (as much of it as the framing allows), so the bytes land there
+        without a copy.
+        """
+        codec = self._codec
+        while True:
+            try:
+                result = codec.readinto(target)
+            except InvalidResponse as error:
+                self.abort()
+                if self._lost is not None:
+                    raise self._lost from error
+                raise
+            if result is not NEED_DATA:
+                return result  # type: ignore[return-value]  # int or EndOfMessage
+            limit = codec.direct_read_limit()
+            if limit and not self._eof:
+                self._direct = target[:limit] if limit < len(target) else target
+            try:
+                await self._wait(want_head=False)
+            finally:
+                self._direct = None
+            if self._direct_count:
+                count, self._direct_count = self._direct_count, 0
+                return count
+
+    async def _wait(self, *, want_head: bool) -> None:
+        if self._lost is not None:
+            raise self._lost
+        if self._closed and not self._eof:
+            raise ReadError(f"the connection to {self.label} was closed", host=self.label)
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        self._want_head = want_head
+        self._arm_read_timer()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    # ------------------------------------------------------------ timers
+
+    def _read_deadline(self) -> float | None:
+        deadline = self.deadline
+        if self._read_timeout is not None:
+            silence = self._last_byte + self._read_timeout
+            deadline = silence if deadline is None else min(deadline, silence)
+        return deadline
+
+    def _arm_read_timer(self) -> None:
+        if self._read_timeout is not None:
+            self._last_byte = self._loop.time()
+        deadline = self._read_deadline()
+        if deadline is None:
+            return
+        timer = self._timer
+        if timer is not None:
+            if timer.when() <= deadline:
+                return  # it fires first and re-arms itself if it is early
+            timer.cancel()
+        self._timer = self._loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        deadline = self._read_deadline()
+        if deadline is None:
+            return
+        if self._loop.time() < deadline:
+            self._timer = self._loop.call_at(deadline, self._on_timer)
+            return
+        what = (
+            "the total deadline passed"
+            if self.deadline is not None and deadline >= self.deadline
+            else f"no byte for {self._read_timeout} s"
+        )
+        waiter.set_exception(ReadTimeout(f"reading from {self.label}: {what}", host=self.label))
+        self.abort()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # ------------------------------------------------------------ writing
+
+    async def send(self, parts: tuple[object, ...] | list[object]) -> None:
+        """Write *parts* in order, then wait while the transport's buffer is full."""
+        transport = self.transport
+        if self._closed or transport is None or transport.is_closing():
+            raise self._lost or WriteError(
+                f"the connection to {self.label} is closed", host=self.label
+            )
+        try:
+            if len(parts) == 1:
+                transport.write(parts[0])  # type: ignore[arg-type]  # bytes-like
+            else:
+                transport.writelines(parts)  # type: ignore[arg-type]  # bytes-like
+        except (OSError, RuntimeError) as error:
+            self.abort()
+            raise _translate(error, WriteError, self.label, "writing to") from error
+        if self._paused:
+            await self._wait_writable()
+
+    async def _wait_writable(self) -> None:
+        drain = self._loop.create_future()
+        self._drain = drain
+        timer = None
+        if self._write_timeout is not None:
+            timer = self._loop.call_later(self._write_timeout, self._on_write_timeout, drain)
+        try:
+            await drain
+        finally:
+            self._drain = None
+            if timer is not None:
+                timer.cancel()
+
+    def _on_write_timeout(self, drain: asyncio.Future[None]) -> None:
+        if not drain.done():
+            drain.set_exception(
+                WriteTimeout(
+                    f"writing to {self.label}: blocked for {self._write_timeout} s",
+                    host=self.label,
+                )
+            )
+            self.abort()
+
+    # ------------------------------------------------------------ TLS upgrade
+
+    async def start_tls(
+        self, context: ssl.SSLContext, server_hostname: str, handshake_seconds: float | None
+    ) -> None:
+        """Upgrade this open stream to TLS (inside a CONNECT tunnel)."""
+        transport = self.transport
+        if transport is None or self.is_closing():
+            raise ConnectError(f"cannot start TLS: {self.label} is closed", host=self.label)
+        try:
+            new = await self._loop.start_tls(
+                transport,
+                self,
+                context,
+                server_hostname=server_hostname,
+                ssl_handshake_timeout=handshake_seconds,
+            )
+        except (OSError, ssl.SSLError, TimeoutError, ConnectionError) as error:
+            self.abort()
+            kind = ConnectTimeout if isinstance(error, TimeoutError) else ConnectError
+            raise _translate(error, kind, self.label, "TLS handshake with") from error
+        assert isinstance(new, asyncio.Transport)
+        self.transport = new
+        _check_alpn(self)
+
+
+def _check_alpn(stream: HTTPStream) -> None:
+    try:
+        check_alpn(stream.get_extra_info("ssl_object"))  # type: ignore[arg-type]
+    except ValueError as error:
+        stream.abort()
+        raise ConnectError(str(error), host=stream.label) from None
+
+
+async def open_stream(
+    codec: ClientCodec,
+    *,
+    host: str,
+    port: int,
+    budgets: Timeout,
+    ssl_context: ssl.SSLContext | None = None,
+    server_hostname: str | None = None,
+    local_address: str | None = None,
+    uds: str | None = None,
+    factory: Callable[[], HTTPStream] | None = None,
+) -> HTTPStream:
+    """Open a TCP (or Unix socket) connection, TLS included when *ssl_context* is given.
+
+    The TLS handshake counts toward ``budgets.connect`` (PROTOCOL-POLICY.md).
+
+    Raises:
+        ConnectTimeout: not connected within ``budgets.connect``.
+        TLSError: the handshake or the certificate check failed.
+        ConnectError: anything else that kept the connection from opening.
+    """
+    loop = asyncio.get_running_loop()
+    label = f"{host}:{port}" if uds is None else f"{host} (unix socket {uds})"
+    stream = factory() if factory is not None else HTTPStream(codec, label, loop, budgets)
+    tls_name = (server_hostname or host) if ssl_context is not None else None
+    try:
+        async with asyncio.timeout(budgets.connect):
+            if uds is not None:
+                await loop.create_unix_connection(
+                    lambda: stream, uds, ssl=ssl_context, server_hostname=tls_name
+                )
+            elif isinstance(loop, asyncio.BaseEventLoop):  # uvloop has no happy eyeballs
+                await loop.create_connection(
+                    lambda: stream,
+                    host,
+                    port,
+                    ssl=ssl_context,
+                    server_hostname=tls_name,
+                    local_addr=(local_address, 0) if local_address else None,
+                    happy_eyeballs_delay=0.25,  # RFC 8305's suggestion
+                )
+            else:
+                await loop.create_connection(
+                    lambda: stream,
+                    host,
+                    port,
+                    ssl=ssl_context,
+                    server_hostname=tls_name,
+                    local_addr=(local_address, 0) if local_address else None,
+                )
+    except TimeoutError as error:
+        stream.abort()
+        raise _translate(error, ConnectTimeout, label, "connecting to") from error
+    except (OSError, ssl.SSLError, ssl.CertificateError) as error:
+        stream.abort()
+        raise _translate(error, ConnectError, label, "connecting to") from error
+    if ssl_context is not None:
+        _check_alpn(stream)
+    return stream

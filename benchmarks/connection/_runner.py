@@ -1,0 +1,256 @@
+"""The command line: start nginx, run every client in its own pinned process, interleaved; report.
+
+Order of work, and why:
+
+1. Find which clients can run: each is imported once in a child process. A
+   client asked for by ``--clients`` that does not import is an error; one
+   left to the default (aiohttpcore before ``connection.py`` exists) is left
+   out with a note in the report.
+2. Start nginx pinned to ``--server-cpu`` (``_server.running``).
+3. Repetitions: in each, for each workload and each loop, every client runs
+   once, in its own process pinned to ``--client-cpu``, their order rotated
+   every repetition (A B C D, B C D A, ...), so slow drift of the machine
+   lands on all clients alike instead of on whichever runs last.
+4. Report medians and the medians of per-repetition ratios (``_report``).
+
+A client that exits non-zero (a wrong answer, a crash) stops the run with
+its message: figures from a run where one client failed are not reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from benchmarks.connection import _report, _server
+from benchmarks.connection._client import CLIENTS, LOOPS, WORKLOADS
+
+__all__ = ["main"]
+
+_REPO: Final = Path(__file__).resolve().parents[2]
+
+
+class ClientFailed(RuntimeError):
+    """A client process exited non-zero; the message carries its stderr."""
+
+
+def _importable(client: str) -> str | None:
+    """None if the client's module imports in a fresh interpreter, else the error's last line."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import benchmarks.connection._{client}_client"],
+        cwd=_REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit status {done.returncode}"
+
+
+def _run_client(
+    client: str,
+    loop: str,
+    workload: str,
+    server: _server.Server,
+    args: argparse.Namespace,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    command = [
+        "taskset",
+        "-c",
+        str(args.client_cpu),
+        sys.executable,
+        "-m",
+        "benchmarks.connection._client",
+        client,
+        loop,
+        workload,
+        "--host",
+        server.host,
+        "--port",
+        str(server.port),
+        "--big-size",
+        str(server.big_size),
+        "--duration",
+        str(args.duration),
+        "--requests",
+        str(args.requests),
+        "--warmup",
+        str(args.warmup),
+    ]
+    if profile is not None:
+        command += ["--profile", str(profile)]
+    env = {**os.environ, "PYTHONPATH": str(_REPO)}
+    timeout = 120.0 + (args.duration if not args.requests else 0.0)
+    done = subprocess.run(
+        command, cwd=_REPO, env=env, capture_output=True, text=True, check=False, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise ClientFailed(
+            f"{client} on {loop}, {workload}: exit status {done.returncode}\n{done.stderr}"
+        )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _measure(
+    server: _server.Server, clients: Sequence[str], args: argparse.Namespace
+) -> _report.Results:
+    results = _report.Results()
+    for rep in range(args.repeat):
+        for workload in args.workloads:
+            for loop in args.loops:
+                turn = rep % len(clients)
+                order = [*clients[turn:], *clients[:turn]]
+                print(
+                    f"repetition {rep + 1}/{args.repeat}: {workload} on {loop}: {' '.join(order)}",
+                    file=sys.stderr,
+                )
+                for client in order:
+                    results.add(_run_client(client, loop, workload, server, args))
+    return results
+
+
+def _profile(server: _server.Server, client: str, args: argparse.Namespace) -> None:
+    workload = args.profile_workload
+    with tempfile.TemporaryDirectory(prefix="aiohttpcore-bench-prof-") as tmp:
+        for loop in args.loops:
+            path = Path(tmp) / f"{client}-{loop}.prof"
+            run = _run_client(client, loop, workload, server, args, profile=path)
+            if workload == "small":
+                figure = (
+                    f"{_report.req_per_s(run):,.0f} req/s,"
+                    f" {_report.cpu_us_per_req(run):.1f} CPU µs/req"
+                )
+            else:
+                figure = f"{_report.mib_per_s(run):,.0f} MiB/s"
+            print(f"## cProfile: {client}, {workload}, {loop}, {run['ops']:,} operations")
+            print(f"\nUnder the profiler (not comparable with a timed run): {figure}\n")
+            print("```")
+            stats = pstats.Stats(str(path), stream=sys.stdout)
+            stats.sort_stats(pstats.SortKey.TIME).print_stats(args.profile_top)
+            print("```\n")
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.connection",
+        description=(
+            "One kept-alive connection to a local nginx: sequential small GETs (req/s, CPU µs"
+            " per request) and a 100 MiB download (MiB/s), aiohttpcore next to a raw"
+            " BufferedProtocol ceiling, aiohttp and httpx, on asyncio and uvloop."
+        ),
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 short repetition")
+    parser.add_argument(
+        "--duration", type=float, help="seconds timed per client run (default 1.5)"
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=0,
+        help="time this many operations per client run instead of --duration"
+        " (requests in A, whole downloads in B)",
+    )
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up per client run")
+    parser.add_argument("--repeat", type=int, help="repetitions (default 7, quick 1)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure here")
+    parser.add_argument(
+        "--clients", help=f"comma-separated subset of {','.join(CLIENTS)} (default: all that run)"
+    )
+    parser.add_argument("--loops", default=",".join(LOOPS), help="subset of asyncio,uvloop")
+    parser.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help="subset of small,download (A, B)"
+    )
+    parser.add_argument("--big-mib", type=int, default=100, help="size of the big file, MiB")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU nginx is pinned to")
+    parser.add_argument("--client-cpu", type=int, default=1, help="CPU each client is pinned to")
+    parser.add_argument(
+        "--profile",
+        choices=CLIENTS,
+        help="instead of timing, cProfile this client (top entries by own time), on each loop",
+    )
+    parser.add_argument(
+        "--profile-workload", choices=WORKLOADS, default="small", help="workload to profile"
+    )
+    parser.add_argument("--profile-top", type=int, default=30, help="entries to print")
+    args = parser.parse_args(argv)
+
+    def subset(text: str, allowed: Sequence[str], option: str) -> list[str]:
+        names = {name.strip() for name in text.split(",") if name.strip()}
+        if not names or names - set(allowed):
+            parser.error(f"{option} takes names from {', '.join(allowed)}")
+        return [name for name in allowed if name in names]
+
+    args.explicit_clients = args.clients is not None
+    args.clients = subset(args.clients or ",".join(CLIENTS), CLIENTS, "--clients")
+    args.loops = subset(args.loops, LOOPS, "--loops")
+    args.workloads = subset(args.workloads, WORKLOADS, "--workloads")
+    args.repeat = args.repeat or (1 if args.quick else 7)
+    args.duration = args.duration or (0.3 if args.quick else 1.5)
+    args.warmup = args.warmup if args.warmup is not None else (0.1 if args.quick else 0.3)
+    return args
+
+
+def _meta(args: argparse.Namespace) -> dict[str, Any]:
+    amount = f"{args.requests:,} operations" if args.requests else f"{args.duration:g} s"
+    about = {
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "machine": f"{platform.machine()}, {platform.platform(terse=True)}, {os.cpu_count()} CPUs",
+        "server": (
+            f"{_server.nginx_version()}, 1 worker, sendfile, pinned to CPU {args.server_cpu}"
+        ),
+        "method": (
+            f"median of {args.repeat} interleaved repetitions (client order rotated each time);"
+            f" each client run is its own process pinned to CPU {args.client_cpu}:"
+            f" connect, {args.warmup:g} s warm-up (answers checked), then {amount} timed"
+        ),
+        "CPU": "the client process's user + sys time (process_time) over the timed part",
+        "ratios": "a ÷ b = median over repetitions of a's figure / b's in the same repetition",
+    }
+    return {"mode": "quick" if args.quick else "full", "big_mib": args.big_mib, "about": about}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 0 on success, 1 when a client fails, 2 when one cannot run."""
+    args = _parse_args(argv)
+    notes = []
+    clients = []
+    for client in args.clients:
+        problem = _importable(client)
+        if problem is None:
+            clients.append(client)
+        elif args.explicit_clients or client in ("raw", args.profile):
+            print(f"cannot run {client}: {problem}", file=sys.stderr)
+            return 2
+        else:
+            notes.append(f"{client} left out: {problem}")
+            print(f"leaving out {client}: {problem}", file=sys.stderr)
+    if "raw" not in clients and not args.profile:
+        print("warning: no raw ceiling, so no ratios to it", file=sys.stderr)
+    try:
+        with _server.running(big_size=args.big_mib * _report.MIB, cpu=args.server_cpu) as server:
+            if args.profile:
+                _profile(server, args.profile, args)
+                return 0
+            results = _measure(server, clients, args)
+    except ClientFailed as error:
+        print(error, file=sys.stderr)
+        return 1
+    meta = _meta(args)
+    print(_report.markdown(results, args.loops, clients, meta, notes))
+    if args.json:
+        _report.write_json(args.json, results, args.loops, clients, {**meta, "notes": notes})
+        print(f"\nwrote {args.json}", file=sys.stderr)
+    return 0
