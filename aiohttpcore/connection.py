@@ -30,9 +30,9 @@ import ssl
 import sys
 import warnings
 from collections import deque
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 from . import _ssl
 from .exceptions import (
@@ -58,7 +58,10 @@ from .stream import HTTPStream, open_stream
 from .timeouts import DEFAULT_TIMEOUT, Timeout
 from .url import URL, parse_url
 
-__all__ = ["BodyFollowing", "HTTPConnection", "HTTPSConnection"]
+__all__ = ["BodyFollowing", "HTTPConnection", "HTTPSConnection", "Opener"]
+
+Opener: TypeAlias = Callable[[ClientCodec], Awaitable[HTTPStream]]
+"""Opens the stream a connection's codec speaks through."""
 
 # Bodies up to this size go out in the same write as their head (one
 # syscall, one segment); larger ones are written after it, uncopied.
@@ -115,6 +118,9 @@ class HTTPConnection:
         limits: the parser's budgets.
         continue_timeout: how long to wait for ``100 Continue`` before
             sending the body anyway (RFC 9110 §10.1.1).
+        opener: opens the stream for a codec instead of TCP/TLS/Unix
+            sockets: a seam for proxies and for tests over an in-memory
+            transport.
     """
 
     default_port = 80
@@ -132,7 +138,9 @@ class HTTPConnection:
         profile: Profile = Profile.STRICT,
         limits: ParserLimits | None = None,
         continue_timeout: float = 1.0,
+        opener: Opener | None = None,
     ) -> None:
+        self._opener = opener
         self._url = _origin(host, port or self.default_port, ssl_context is not None)
         self.host = self._url.host
         self.port = self._url.port or (port or self.default_port)
@@ -187,6 +195,9 @@ class HTTPConnection:
                 host=self.label,
             )
         self._codec = self._new_codec()
+        if self._opener is not None:
+            self._stream = await self._opener(self._codec)
+            return
         self._stream = await open_stream(
             self._codec,
             host=self.host,

@@ -36,17 +36,19 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("vocabulary", 0, ("exceptions", "headers", "status", "url", "timeouts", "retry", "_ssl")),
     ("protocol", 1, ("protocol", "protocol.*")),
-    ("stream", 1, ("stream",)),
     ("decoders", 1, ("_decoders",)),
+    # The stream pushes received bytes straight into the codec, so it sits
+    # above the protocol layer, never beside it.
+    ("stream", 2, ("stream",)),
     # The response sits below the connection that creates it: a Response reads
-    # through a small interface it defines and gives its connection back
-    # through a callback, so it never imports connection.py (or the pool).
-    ("response", 2, ("response",)),
-    ("connection", 3, ("connection",)),
-    ("proxy", 4, ("proxy",)),
-    ("pool", 5, ("pool", "_pool_state")),
-    ("public API", 6, ("",)),
-    ("cli", 7, ("cli", "cli.*", "__main__")),
+    # through the stream and gives its connection back through a callback, so
+    # it never imports connection.py (or the pool).
+    ("response", 3, ("response",)),
+    ("connection", 4, ("connection",)),
+    ("proxy", 5, ("proxy",)),
+    ("pool", 6, ("pool", "_pool_state")),
+    ("public API", 7, ("",)),
+    ("cli", 8, ("cli", "cli.*", "__main__")),
 ]
 
 PROTOCOL_FORBIDDEN_STDLIB = {"asyncio", "socket", "ssl", "time", "logging", "selectors"}
@@ -263,9 +265,10 @@ def test_protocol_checker_allows(tmp_path: Path, source: str) -> None:
 @pytest.mark.parametrize(
     ("module", "source", "culprit"),
     [
-        ("connection.py", "from .response import Response\n", "'connection' (rank 2)"),
-        ("connection.py", "from aiohttpcore.pool import P\n", "'connection' (rank 2)"),
-        ("stream.py", "from .protocol import codec\n", "'stream' (rank 1) must not import"),
+        ("response.py", "from .connection import C\n", "'response' (rank 3)"),
+        ("connection.py", "from aiohttpcore.pool import P\n", "'connection' (rank 4)"),
+        ("stream.py", "from .response import Response\n", "'stream' (rank 2) must not import"),
+        ("protocol/codec.py", "from ..stream import S\n", "'protocol' (rank 1)"),
         ("url.py", "from .connection import C\n", "'vocabulary' (rank 0)"),
         ("exceptions.py", "import aiohttpcore\n", "layer 'public API'"),
         ("pool.py", "from .cli import main\n", "layer 'cli'"),
@@ -292,9 +295,9 @@ def test_layer_checker_allows_downward_and_same_layer(tmp_path: Path) -> None:
             "protocol/__init__.py": "",
             "protocol/codec.py": "from ..exceptions import X\nfrom . import events\n",
             "protocol/events.py": "",
-            "stream.py": "from .exceptions import X\n",
-            "connection.py": "from .protocol.codec import C\nfrom .stream import S\n",
-            "response.py": "from .connection import C\n",
+            "stream.py": "from .exceptions import X\nfrom .protocol import codec\n",
+            "connection.py": "from .protocol.codec import C\nfrom .response import R\n",
+            "response.py": "from .stream import S\n",
             "pool.py": "from ._pool_state import books\nfrom .response import R\n",
             "_pool_state.py": "from .url import URL\n",
             "cli/__init__.py": "import aiohttpcore\nfrom aiohttpcore import pool\n",
