@@ -9,6 +9,9 @@ notice. ``tests/test_public_api.py`` checks the two agree. Status codes are
 are re-exported so callers need one import.
 """
 
+from .connection import BodyFollowing as BodyFollowing
+from .connection import HTTPConnection as HTTPConnection
+from .connection import HTTPSConnection as HTTPSConnection
 from .exceptions import BadStatusLine as BadStatusLine
 from .exceptions import CannotSendHeader as CannotSendHeader
 from .exceptions import CannotSendRequest as CannotSendRequest
@@ -47,8 +50,10 @@ from .exceptions import is_temp_network_error as is_temp_network_error
 from .headers import CaseInsensitiveDict as CaseInsensitiveDict
 from .headers import Headers as Headers
 from .headers import HeaderTypes as HeaderTypes
+from .response import Response as Response
 from .status import HTTPMethod as HTTPMethod
 from .status import HTTPStatus as HTTPStatus
+from .timeouts import Timeout as Timeout
 from .url import URL as URL
 from .url import parse_url as parse_url
 
@@ -57,6 +62,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "URL",
     "BadStatusLine",
+    "BodyFollowing",
     "CannotSendHeader",
     "CannotSendRequest",
     "CaseInsensitiveDict",
@@ -65,8 +71,10 @@ __all__ = [
     "ConnectionClosed",
     "ExcessBodyData",
     "FramingError",
+    "HTTPConnection",
     "HTTPException",
     "HTTPMethod",
+    "HTTPSConnection",
     "HTTPStatus",
     "HeadTooLarge",
     "HeaderTypes",
@@ -86,9 +94,11 @@ __all__ = [
     "ProxyError",
     "ReadError",
     "ReadTimeout",
+    "Response",
     "ResponseNotReady",
     "StateError",
     "TLSError",
+    "Timeout",
     "TooManyHeaders",
     "UnknownProtocol",
     "UnknownTransferEncoding",

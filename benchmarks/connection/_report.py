@@ -113,10 +113,17 @@ class Results:
     """Every run, by (workload, loop, client), one entry per repetition in order."""
 
     runs: dict[tuple[str, str, str], list[Run]] = field(default_factory=dict)
+    failed: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(workload, loop, client) whose run failed, and why; their figures are dropped."""
 
     def add(self, run: Run) -> None:
         key = (run["workload"], run["loop"], run["client"])
         self.runs.setdefault(key, []).append(run)
+
+    def fail(self, workload: str, loop: str, client: str, why: str) -> None:
+        key = (workload, loop, client)
+        self.failed[key] = why
+        self.runs.pop(key, None)
 
     def values(self, workload: str, loop: str, client: str, metric: Metric) -> list[float]:
         return [metric(run) for run in self.runs.get((workload, loop, client), [])]
@@ -194,6 +201,8 @@ def _small_table(results: Results, loops: Sequence[str], clients: Sequence[str])
     lines = []
     for loop in loops:
         for client in clients:
+            if ("small", loop, client) in results.failed:
+                lines.append([loop, client, "failed", *["n/a"] * 7])
             if (key := ("small", loop, client)) not in results.runs:
                 continue
             w, lp, c = key
@@ -229,6 +238,8 @@ def _download_table(results: Results, loops: Sequence[str], clients: Sequence[st
     lines = []
     for loop in loops:
         for client in clients:
+            if ("download", loop, client) in results.failed:
+                lines.append([loop, client, "failed", *["n/a"] * 4])
             if (key := ("download", loop, client)) not in results.runs:
                 continue
             w, lp, c = key
@@ -278,14 +289,15 @@ def markdown(
     out.append("### Goals")
     out.append("")
     out.extend(_goal_table(results, loops))
-    if any(key[0] == "small" for key in results.runs):
+    measured = {*results.runs, *results.failed}
+    if any(key[0] == "small" for key in measured):
         out.append("")
         out.append(
             "### A. Sequential keep-alive GETs of a 13-byte body, one connection, concurrency 1"
         )
         out.append("")
         out.extend(_small_table(results, loops, clients))
-    if any(key[0] == "download" for key in results.runs):
+    if any(key[0] == "download" for key in measured):
         out.append("")
         out.append(f"### B. Download of a {meta['big_mib']} MiB file, one connection")
         out.append("")

@@ -13,8 +13,11 @@ Order of work, and why:
    lands on all clients alike instead of on whichever runs last.
 4. Report medians and the medians of per-repetition ratios (``_report``).
 
-A client that exits non-zero (a wrong answer, a crash) stops the run with
-its message: figures from a run where one client failed are not reported.
+A client run that exits non-zero (a wrong answer, a crash) takes that
+client out of that (workload, loop) for the rest of the run, its earlier
+figures too, since the pairing by repetition would be broken; its row says
+"failed", the note under the header gives the error's last line, its whole
+stderr goes to stderr, and the exit status is 1. The other clients go on.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,11 +40,16 @@ from benchmarks.connection._client import CLIENTS, LOOPS, WORKLOADS
 
 __all__ = ["main"]
 
+_ERROR_LINE: Final = re.compile(r"[A-Za-z_][\w.]*(Error|Exception)\b")
 _REPO: Final = Path(__file__).resolve().parents[2]
 
 
 class ClientFailed(RuntimeError):
     """A client process exited non-zero; the message carries its stderr."""
+
+    def __init__(self, message: str, summary: str) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 def _importable(client: str) -> str | None:
@@ -97,8 +106,14 @@ def _run_client(
         command, cwd=_REPO, env=env, capture_output=True, text=True, check=False, timeout=timeout
     )
     if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        # An error logged by the loop (in a callback) is often the cause of
+        # the one that ended the process, so every distinct one is named.
+        errors = dict.fromkeys(line for line in lines if _ERROR_LINE.match(line))
+        last = "; ".join(errors) or (lines[-1] if lines else "no message")
+        kind = "wrong answer" if done.returncode == 3 else f"exit status {done.returncode}"
         raise ClientFailed(
-            f"{client} on {loop}, {workload}: exit status {done.returncode}\n{done.stderr}"
+            f"{client} on {loop}, {workload}: {kind}\n{done.stderr}", f"{kind}: {last}"
         )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -118,7 +133,13 @@ def _measure(
                     file=sys.stderr,
                 )
                 for client in order:
-                    results.add(_run_client(client, loop, workload, server, args))
+                    if (workload, loop, client) in results.failed:
+                        continue
+                    try:
+                        results.add(_run_client(client, loop, workload, server, args))
+                    except ClientFailed as error:
+                        print(error, file=sys.stderr)
+                        results.fail(workload, loop, client, error.summary)
     return results
 
 
@@ -223,7 +244,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark; 0 on success, 1 when a client fails, 2 when one cannot run."""
+    """Run the benchmark; 0 on success, 1 when a client run failed, 2 when one cannot start."""
     args = _parse_args(argv)
     notes = []
     clients = []
@@ -245,12 +266,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _profile(server, args.profile, args)
                 return 0
             results = _measure(server, clients, args)
-    except ClientFailed as error:
+    except ClientFailed as error:  # only in --profile mode
         print(error, file=sys.stderr)
         return 1
     meta = _meta(args)
+    notes.extend(
+        f"{client} on {loop}, {workload}: failed ({summary})"
+        for (workload, loop, client), summary in results.failed.items()
+    )
     print(_report.markdown(results, args.loops, clients, meta, notes))
     if args.json:
         _report.write_json(args.json, results, args.loops, clients, {**meta, "notes": notes})
         print(f"\nwrote {args.json}", file=sys.stderr)
-    return 0
+    return 1 if results.failed else 0

@@ -50,7 +50,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -319,13 +319,15 @@ class _ServerProcess:
     def wait_ready(self) -> Server:
         """Return the :class:`Server` once it answers; raise :class:`ServerStartError` if not."""
         if self.server is not None:
-            if self.proc.poll() is not None:
+            if self.exited():
+                self.stop()
                 raise self._fail(f"exited with {self.proc.returncode} during the session")
             return self.server
         context = None if self.tls is None else self.tls.client_context
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            if self.proc.poll() is not None:
+            if self.exited():
+                self.stop()
                 in_use = any(s in _tail(self.log_path).lower() for s in _ADDRESS_IN_USE)
                 if in_use and not self.kind.passes_fd and self.attempt < _PORT_ATTEMPTS:
                     self.proc, self.port, self.log_path = self._spawn()
@@ -362,7 +364,7 @@ class _ServerProcess:
             log_path=self.log_path,
         )
 
-    def _exited(self) -> bool:
+    def exited(self) -> bool:
         """Whether the leader exited, without reaping it (its pid keeps naming the group)."""
         if self.proc.returncode is not None:
             return True
@@ -373,10 +375,10 @@ class _ServerProcess:
         """SIGTERM, then SIGKILL to the whole group after :data:`STOP_TIMEOUT`; reap."""
         if self.proc.returncode is not None:
             return
-        if not self._exited():
+        if not self.exited():
             self.proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        while not self._exited() and time.monotonic() < deadline:
+        while not self.exited() and time.monotonic() < deadline:
             time.sleep(0.01)
         # The leader is alive or a zombie, so its pid still names our group:
         # this reaches granian's worker too, and nothing else.
@@ -409,7 +411,7 @@ class ServerFarm:
     def close(self) -> None:
         """Stop every server: all are signalled first, so their shutdowns overlap."""
         for process in self._processes.values():
-            if process.proc.returncode is None and not process._exited():
+            if process.proc.returncode is None and not process.exited():
                 process.proc.send_signal(signal.SIGTERM)
         for process in self._processes.values():
             process.stop()
@@ -521,7 +523,7 @@ _LOG_OFFSETS = pytest.StashKey[dict[Path, int]]()
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Add the output of every server a failing test used to its report.
 
     Only what the server printed after the test's setup, so one crash does not
