@@ -333,7 +333,9 @@ class HTTPConnection:
                     "read the earlier responses first",
                     host=self.label,
                 )
-            stream = await self._ready_stream()
+            stream = self._stream
+            if stream is None or stream.is_closing():
+                stream = await self._ready_stream()
             head = self._codec.send_request(
                 method,
                 target,
@@ -363,7 +365,9 @@ class HTTPConnection:
     ) -> None:
         codec = self._codec
         if source is None or isinstance(source, BodyFollowing):
-            await stream.send((head,))
+            stream.write((head,))
+            if stream.paused:
+                await stream.drain()
             return
         if expect100:
             await stream.send((head,))

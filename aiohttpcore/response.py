@@ -145,7 +145,10 @@ class Response:
             return data
         if self._done:
             return b""
-        event = await self._stream.next_event()
+        stream = self._stream
+        event = stream.poll_event()
+        if event is None:
+            event = await stream.next_event()
         if isinstance(event, Data):
             return event.data
         assert isinstance(event, EndOfMessage), event

@@ -35,7 +35,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import Callable
-from typing import Final
+from typing import Final, cast
 
 from ._ssl import check_alpn
 from .exceptions import (
@@ -126,8 +126,8 @@ class HTTPStream(asyncio.BufferedProtocol):
     # ------------------------------------------------------------ protocol callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports do not subclass asyncio.Transport; they behave as one.
+        self.transport = cast(asyncio.Transport, transport)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Requests are written whole; Nagle would only delay the last segment.
@@ -239,28 +239,36 @@ class HTTPStream(asyncio.BufferedProtocol):
 
     # ------------------------------------------------------------ reading
 
+    def poll_event(self) -> ResponseHead | Informational | Data | EndOfMessage | None:
+        """The next event if one is complete now, else ``None``; never waits.
+
+        Lets a caller finish a small response (head, body, end: one segment)
+        without a single ``await``.
+        """
+        ready = self._ready
+        if ready is not None:
+            self._ready = None
+            return ready
+        if self._failure is not None:
+            error, self._failure = self._failure, None
+            self.abort()
+            raise error
+        try:
+            event = self._codec.next_event()
+        except (InvalidResponse, ConnectionClosed) as error:
+            self.abort()
+            if self._lost is not None:
+                raise self._lost from error
+            raise
+        return None if event is NEED_DATA else event  # type: ignore[return-value]
+
     async def next_event(self) -> ResponseHead | Informational | Data | EndOfMessage:
         """The next event of the response being read, waiting as long as the budgets allow."""
-        codec = self._codec
-        while True:
-            ready = self._ready
-            if ready is not None:
-                self._ready = None
-                return ready
-            if self._failure is not None:
-                error, self._failure = self._failure, None
-                self.abort()
-                raise error
-            try:
-                event = codec.next_event()
-            except (InvalidResponse, ConnectionClosed) as error:
-                self.abort()
-                if self._lost is not None:
-                    raise self._lost from error
-                raise
-            if event is not NEED_DATA:
-                return event  # type: ignore[return-value]  # not NEED_DATA
-            await self._wait(want_head=codec.recv_state is RecvState.AWAITING_HEAD)
+        event = self.poll_event()
+        while event is None:
+            await self._wait(want_head=self._codec.recv_state is RecvState.AWAITING_HEAD)
+            event = self.poll_event()
+        return event
 
     async def readinto(self, target: memoryview) -> int | EndOfMessage:
         """Body bytes into *target* (> 0 of them), or the end of the body.
@@ -353,8 +361,8 @@ class HTTPStream(asyncio.BufferedProtocol):
 
     # ------------------------------------------------------------ writing
 
-    async def send(self, parts: tuple[object, ...] | list[object]) -> None:
-        """Write *parts* in order, then wait while the transport's buffer is full."""
+    def write(self, parts: tuple[object, ...] | list[object]) -> None:
+        """Hand *parts* to the transport in order; then await :meth:`drain` if :attr:`paused`."""
         transport = self.transport
         if self._closed or transport is None or transport.is_closing():
             raise self._lost or WriteError(
@@ -368,6 +376,20 @@ class HTTPStream(asyncio.BufferedProtocol):
         except (OSError, RuntimeError) as error:
             self.abort()
             raise _translate(error, WriteError, self.label, "writing to") from error
+
+    @property
+    def paused(self) -> bool:
+        """True while the transport's write buffer is above its high-water mark."""
+        return self._paused
+
+    async def drain(self) -> None:
+        """Wait until the transport accepts writes again (at most ``Timeout.write``)."""
+        if self._paused:
+            await self._wait_writable()
+
+    async def send(self, parts: tuple[object, ...] | list[object]) -> None:
+        """:meth:`write`, then :meth:`drain`."""
+        self.write(parts)
         if self._paused:
             await self._wait_writable()
 
@@ -415,8 +437,7 @@ class HTTPStream(asyncio.BufferedProtocol):
             self.abort()
             kind = ConnectTimeout if isinstance(error, TimeoutError) else ConnectError
             raise _translate(error, kind, self.label, "TLS handshake with") from error
-        assert isinstance(new, asyncio.Transport)
-        self.transport = new
+        self.transport = cast(asyncio.Transport, new)
         _check_alpn(self)
 
 

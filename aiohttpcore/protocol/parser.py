@@ -221,12 +221,15 @@ class ResponseParser:
                 then unusable.
         """
         buf = self.buffer
-        if buf and buf[0] in _CR_LF and not self._skip_leading_empty_lines():
+        if not buf:
+            return None
+        if buf[0] in _CR_LF and not self._skip_leading_empty_lines():
             return None
         match = _SECTION_END.search(buf, self._scan_from)
         if match is None:
             self._scan_from = max(len(buf) - 2, 0)
-            self._walk_limits(len(buf), first_index=0)
+            if len(buf) > self._small_section or buf.count(b"\n") > self._limits.max_headers:
+                self._walk_limits(len(buf), first_index=0)  # a budget may be exceeded
             return None
         end = match.end()
         text = buf[:end].decode("latin-1")

@@ -153,10 +153,16 @@ class Results:
         return statistics.median(pairs) if pairs and len(a) == len(b) else None
 
     def version(self, client: str) -> str | None:
-        for (_, _, name), runs in self.runs.items():
-            if name == client and runs:
-                return str(runs[0]["version"])
-        return None
+        """The client's version; several, marked CHANGED, if its sources changed mid-run."""
+        seen = dict.fromkeys(
+            str(run["version"])
+            for (_, _, name), runs in self.runs.items()
+            if name == client
+            for run in runs
+        )
+        if len(seen) > 1:
+            return "CHANGED DURING THE RUN: " + " / ".join(seen)
+        return next(iter(seen), None)
 
     def loop_version(self, loop: str) -> str | None:
         for (_, name, _), runs in self.runs.items():

@@ -50,7 +50,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -123,6 +123,18 @@ class TLSFiles:
     cert_pem_path: Path  #: server certificate chain
     key_pem_path: Path  #: server key, PKCS#8 (granian reads no other format)
     client_context: ssl.SSLContext  #: verifies against the CA only
+
+    def server_context(self, alpn: Sequence[str] | None = None) -> ssl.SSLContext:
+        """Return a new server-side context with the certificate (for :class:`RawServer` TLS).
+
+        ``alpn``: the protocols the server will pick from, e.g. ``["h2"]`` to
+        test a client that must refuse anything but http/1.1; None sets none.
+        """
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_pem_path, self.key_pem_path)
+        if alpn is not None:
+            context.set_alpn_protocols(list(alpn))
+        return context
 
 
 def make_tls_files(directory: Path) -> TLSFiles:
