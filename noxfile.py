@@ -1,10 +1,10 @@
-"""Sessions: ``tests`` (both event loops inside pytest), ``lint``, ``typecheck``, ``micro``.
+"""Sessions: ``tests`` and ``slow`` (both loops inside pytest), ``lint``, ``typecheck``, ``micro``.
 
 Every session installs what it needs itself, so ``nox`` on a machine with only
 Python 3.11 and pip is enough. ``tests`` enforces 100 % line and branch
 coverage of ``aiohttpcore/protocol/`` (CONVENTIONS.md, "Tooling settings").
-Long cases (soaks, GiB transfers) will get a ``slow`` session of their own,
-run by CI too, with the first of them.
+Long cases (soaks, GiB transfers) are marked ``slow`` and run in their own
+session, which CI runs too, bounded by per-test timeouts.
 """
 
 from __future__ import annotations
@@ -45,6 +45,13 @@ def tests(session: nox.Session) -> None:
     )
     # The sans-IO core is fully specified by its tests: every line and branch.
     session.run("coverage", "report", "--include=aiohttpcore/protocol/*", "--fail-under=100")
+
+
+@nox.session(python="3.11")
+def slow(session: nox.Session) -> None:
+    """Long cases (GiB transfers, soaks), apart from the default run; CI runs it too."""
+    session.install("-e", ".", *TEST_DEPS)
+    session.run("pytest", "-m", "slow", *session.posargs)
 
 
 @nox.session(python="3.11")
