@@ -264,9 +264,19 @@ class HTTPStream(asyncio.BufferedProtocol):
 
     async def next_event(self) -> ResponseHead | Informational | Data | EndOfMessage:
         """The next event of the response being read, waiting as long as the budgets allow."""
+        codec = self._codec
+        if (
+            self._ready is None
+            and not codec.buffered
+            and not self._eof
+            and self._failure is None
+            and codec.recv_state is RecvState.AWAITING_HEAD
+        ):
+            # Nothing to parse yet: a head needs bytes, so wait before polling.
+            await self._wait(want_head=True)
         event = self.poll_event()
         while event is None:
-            await self._wait(want_head=self._codec.recv_state is RecvState.AWAITING_HEAD)
+            await self._wait(want_head=codec.recv_state is RecvState.AWAITING_HEAD)
             event = self.poll_event()
         return event
 
