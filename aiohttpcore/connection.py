@@ -708,10 +708,9 @@ def _plan_body(body: object, label: str) -> tuple[int | None, object]:
         return 0, None
     if isinstance(body, BodyFollowing):
         return body.length, body
-    if isinstance(body, bytes | bytearray):
-        return len(body), body
-    if isinstance(body, memoryview):
-        return body.nbytes, body
+    if isinstance(body, bytes | bytearray | memoryview):
+        size = body.nbytes if isinstance(body, memoryview) else len(body)
+        return size, body if size else None  # empty: nothing to send after the head
     if isinstance(body, str):
         raise InvalidRequest("a str body must be encoded to bytes first", host=label)
     read = getattr(body, "read", None)
