@@ -25,7 +25,13 @@ TEST_DEPS = [
     "hypothesis>=6.100",
     "h11>=0.16",
     "trustme>=1.2",
+    "cryptography>=42",
     "uvloop>=0.21",
+    # Real servers for the interop tests (tests/_support/servers.py), as subprocesses.
+    "uvicorn>=0.54",
+    "httptools>=0.6",
+    "hypercorn>=0.18",
+    "granian>=2.8",
 ]
 LINT_DEPS = ["ruff>=0.8"]
 TYPECHECK_DEPS = ["mypy>=1.13", *TEST_DEPS]

@@ -36,6 +36,7 @@ from typing import Final, TypeAlias
 
 from . import _ssl
 from .exceptions import (
+    ConnectionClosed,
     InvalidRequest,
     InvalidURL,
     NotConnected,
@@ -194,7 +195,11 @@ class HTTPConnection:
                 "the connection broke with responses still owed; disconnect() first",
                 host=self.label,
             )
-        self._codec = self._new_codec()
+        if self._codec.send_state is not SendState.HEADERS:
+            # A used codec is finished with its connection; a head being
+            # assembled (httplib's putrequest before the first connect) moves on.
+            self._codec = self._new_codec()
+        self._exchanges.clear()
         if self._opener is not None:
             self._stream = await self._opener(self._codec)
             return
@@ -385,6 +390,8 @@ class HTTPConnection:
             return
         if head:
             await stream.send((head,))
+        if codec.send_state is not SendState.BODY:
+            return  # an empty file: the head said Content-Length: 0
         async for chunk in _chunks(source):
             if chunk:
                 await stream.send(codec.send_data(chunk))
@@ -499,7 +506,13 @@ class HTTPConnection:
             head = self._early
             self._early = None
             if head is None:
-                head = await self._next_head()
+                try:
+                    head = await self._next_head()
+                except ConnectionClosed:
+                    if self._exchanges:
+                        self._exchanges.popleft()  # answered, by the error
+                    self._after_response()
+                    raise
             self._continued.set()
             exchange = self._exchanges.popleft() if self._exchanges else None
             stream = self._current_stream()
@@ -562,12 +575,14 @@ class HTTPConnection:
             return
         stream.deadline = self._exchanges[0].deadline if self._exchanges else None
         codec = self._codec
-        if (
+        if codec.recv_state in (RecvState.CLOSED, RecvState.ERROR) or (
             not codec.pending
             and not codec.is_reusable()
             and codec.send_state not in (SendState.HEADERS, SendState.BODY)
         ):
-            stream.close()  # nothing more can be exchanged on it
+            # Nothing more can be exchanged on it; requests pipelined behind
+            # a close get ConnectionClosed from the codec, without I/O.
+            stream.close()
 
     def _current(self) -> Response:
         if self._response is None:
@@ -598,6 +613,9 @@ class HTTPConnection:
         """Begin a request head (httplib); ``CannotSendRequest`` while one is unfinished."""
         if self._sending:
             raise StateError("another task is sending on this connection", host=self.label)
+        stream = self._stream
+        if stream is not None and stream.is_closing() and not self.response_pending():
+            self.disconnect()  # closed while idle: the head goes to the next connection
         self._codec.start_request(method, url)
         self._draft_method = method_name(method)
         self._skip_host = skip_host
@@ -656,6 +674,11 @@ class HTTPConnection:
         """The response to the request just sent (httplib); its body is read from it."""
         if self._codec.send_state in (SendState.HEADERS, SendState.BODY):
             raise ResponseNotReady("the request is not completely sent", host=self.label)
+        if self._response is not None:
+            raise ResponseNotReady(
+                "the previous response's body is unread (httplib: read it first)",
+                host=self.label,
+            )
         return await self.read_response()
 
     async def request(

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Final
 
-from .exceptions import StateError
+from .exceptions import HTTPException, StateError
 from .headers import Headers
 from .protocol import Data, EndOfMessage, ResponseHead
 from .stream import HTTPStream
@@ -133,6 +133,27 @@ class Response:
             )
         self._reading = True
 
+    def close(self) -> None:
+        """Give the response up (httplib's ``close``).
+
+        With its body fully read this only marks it closed. Otherwise the
+        unread rest can never be told apart from the next response, so the
+        connection is closed with it: nothing is silently skipped.
+        """
+        if self._done:
+            return
+        self._done = True
+        self._buffered = b""
+        self._stream.abort()
+        self._on_done(self)
+
+    def _failed(self) -> None:
+        """A read failed: the body is lost and so is the connection; nothing to warn about."""
+        if not self._done:
+            self._done = True
+            self._buffered = b""
+            self._on_done(self)
+
     def _finish(self, end: EndOfMessage) -> None:
         self.trailers = end.trailers
         self._done = True
@@ -146,9 +167,13 @@ class Response:
         if self._done:
             return b""
         stream = self._stream
-        event = stream.poll_event()
-        if event is None:
-            event = await stream.next_event()
+        try:
+            event = stream.poll_event()
+            if event is None:
+                event = await stream.next_event()
+        except HTTPException:
+            self._failed()
+            raise
         if isinstance(event, Data):
             return event.data
         assert isinstance(event, EndOfMessage), event
@@ -190,7 +215,11 @@ class Response:
                     self._buffered = self._buffered[count:]
                     self.received += count
                     return count
-                result = await self._stream.readinto(view)
+                try:
+                    result = await self._stream.readinto(view)
+                except HTTPException:
+                    self._failed()
+                    raise
                 if isinstance(result, EndOfMessage):
                     self._finish(result)
                     return 0
@@ -222,7 +251,11 @@ class Response:
             scratch = bytearray(_DISCARD_BUFFER)
             with memoryview(scratch) as view:
                 while True:
-                    result = await self._stream.readinto(view)
+                    try:
+                        result = await self._stream.readinto(view)
+                    except HTTPException:
+                        self._failed()
+                        raise
                     if isinstance(result, EndOfMessage):
                         self._finish(result)
                         return

@@ -258,7 +258,7 @@ class HTTPStream(asyncio.BufferedProtocol):
         except (InvalidResponse, ConnectionClosed) as error:
             self.abort()
             if self._lost is not None:
-                raise self._lost from error
+                raise self._lost from self._lost.__cause__  # the OSError, not the EOF
             raise
         return None if event is NEED_DATA else event  # type: ignore[return-value]
 
@@ -291,10 +291,10 @@ class HTTPStream(asyncio.BufferedProtocol):
         while True:
             try:
                 result = codec.readinto(target)
-            except InvalidResponse as error:
+            except InvalidResponse:
                 self.abort()
                 if self._lost is not None:
-                    raise self._lost from error
+                    raise self._lost from self._lost.__cause__  # the OSError, not the EOF
                 raise
             if result is not NEED_DATA:
                 return result  # type: ignore[return-value]  # int or EndOfMessage

@@ -6,7 +6,11 @@ Order of work, and why:
    client asked for by ``--clients`` that does not import is an error; one
    left to the default (aiohttpcore before ``connection.py`` exists) is left
    out with a note in the report.
-2. Start nginx pinned to ``--server-cpu`` (``_server.running``).
+2. Copy ``aiohttpcore/`` and ``benchmarks/`` into a temporary directory
+   and run every client from there (``--no-snapshot`` runs the tree), so an
+   edit of the working tree during the run (the package is often under
+   work) cannot mix two versions in one table. The report names the digest.
+   Then start nginx pinned to ``--server-cpu`` (``_server.running``).
 3. Repetitions: in each, for each workload and each loop, every client runs
    once, in its own process pinned to ``--client-cpu``, their order rotated
    every repetition (A B C D, B C D A, ...), so slow drift of the machine
@@ -28,6 +32,7 @@ import os
 import platform
 import pstats
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,11 +57,19 @@ class ClientFailed(RuntimeError):
         self.summary = summary
 
 
-def _importable(client: str) -> str | None:
+def _snapshot(into: Path) -> Path:
+    """A copy of the package and the benchmarks to run the clients from; *into* itself."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("aiohttpcore", "benchmarks"):
+        shutil.copytree(_REPO / name, into / name, ignore=ignore)
+    return into
+
+
+def _importable(client: str, root: Path) -> str | None:
     """None if the client's module imports in a fresh interpreter, else the error's last line."""
     done = subprocess.run(
         [sys.executable, "-c", f"import benchmarks.connection._{client}_client"],
-        cwd=_REPO,
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
@@ -100,10 +113,18 @@ def _run_client(
     ]
     if profile is not None:
         command += ["--profile", str(profile)]
-    env = {**os.environ, "PYTHONPATH": str(_REPO)}
+    # ``python -m`` puts the working directory first on sys.path, so the
+    # snapshot's copy of the package is the one imported.
+    env = {**os.environ, "PYTHONPATH": str(args.root)}
     timeout = 120.0 + (args.duration if not args.requests else 0.0)
     done = subprocess.run(
-        command, cwd=_REPO, env=env, capture_output=True, text=True, check=False, timeout=timeout
+        command,
+        cwd=args.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
     )
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
@@ -160,7 +181,8 @@ def _profile(server: _server.Server, client: str, args: argparse.Namespace) -> N
             print(f"\nUnder the profiler (not comparable with a timed run): {figure}\n")
             print("```")
             stats = pstats.Stats(str(path), stream=sys.stdout)
-            stats.sort_stats(pstats.SortKey.TIME).print_stats(args.profile_top)
+            # The files live in the snapshot's temporary directory: names suffice.
+            stats.strip_dirs().sort_stats(pstats.SortKey.TIME).print_stats(args.profile_top)
             print("```\n")
 
 
@@ -206,6 +228,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile-workload", choices=WORKLOADS, default="small", help="workload to profile"
     )
     parser.add_argument("--profile-top", type=int, default=30, help="entries to print")
+    parser.add_argument(
+        "--no-snapshot",
+        dest="snapshot",
+        action="store_false",
+        help="run the clients from the working tree, not from a copy taken at the start",
+    )
     args = parser.parse_args(argv)
 
     def subset(text: str, allowed: Sequence[str], option: str) -> list[str]:
@@ -224,7 +252,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _meta(args: argparse.Namespace) -> dict[str, Any]:
+def _meta(args: argparse.Namespace, load: tuple[float, float]) -> dict[str, Any]:
     amount = f"{args.requests:,} operations" if args.requests else f"{args.duration:g} s"
     about = {
         "python": f"{platform.python_implementation()} {platform.python_version()}",
@@ -238,6 +266,13 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
             f" connect, {args.warmup:g} s warm-up (answers checked), then {amount} timed"
         ),
         "CPU": "the client process's user + sys time (process_time) over the timed part",
+        "load": (
+            f"1-minute load average {load[0]:.2f} at the start, {load[1]:.2f} at the end"
+            " (this benchmark alone keeps it between 1 and 2; above, other work shared the CPUs)"
+        ),
+        "tree": "a copy of aiohttpcore/ and benchmarks/ taken at the start"
+        if args.snapshot
+        else "the working tree (--no-snapshot)",
         "ratios": "a ÷ b = median over repetitions of a's figure / b's in the same repetition",
     }
     return {"mode": "quick" if args.quick else "full", "big_mib": args.big_mib, "about": about}
@@ -246,10 +281,16 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 on success, 1 when a client run failed, 2 when one cannot start."""
     args = _parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="aiohttpcore-bench-tree-") as tmp:
+        args.root = _snapshot(Path(tmp)) if args.snapshot else _REPO
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     notes = []
     clients = []
     for client in args.clients:
-        problem = _importable(client)
+        problem = _importable(client, args.root)
         if problem is None:
             clients.append(client)
         elif args.explicit_clients or client in ("raw", args.profile):
@@ -265,11 +306,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.profile:
                 _profile(server, args.profile, args)
                 return 0
+            load_before = os.getloadavg()[0]
             results = _measure(server, clients, args)
+            load_after = os.getloadavg()[0]
     except ClientFailed as error:  # only in --profile mode
         print(error, file=sys.stderr)
         return 1
-    meta = _meta(args)
+    meta = _meta(args, (load_before, load_after))
     notes.extend(
         f"{client} on {loop}, {workload}: failed ({summary})"
         for (workload, loop, client), summary in results.failed.items()

@@ -188,7 +188,9 @@ async def _chunked(scope: Scope, receive: Receive, send: Send, arg: str) -> None
         raise ValueError("size must be positive")
     # No Content-Length and every piece sent with more_body: no server can
     # frame this by length, so HTTP/1.1 responses are chunked (RFC 9112 §7.1).
-    await _stream(scope, send, [(b"content-type", b"application/octet-stream")], iter_pattern(n, piece))
+    await _stream(
+        scope, send, [(b"content-type", b"application/octet-stream")], iter_pattern(n, piece)
+    )
 
 
 async def _sha256(scope: Scope, receive: Receive, send: Send, arg: str) -> None:

@@ -37,6 +37,7 @@ import re
 import socket
 import ssl
 import struct
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Final, Self
@@ -151,14 +152,21 @@ async def read_request(reader: asyncio.StreamReader, *, body: bool = True) -> Ra
         raise RequestParseError(f"bad request line {request_line!r}")
     method, target, version = (part.decode("latin-1") for part in match.groups())
     request = RawRequest(
-        method=method, target=target, version=version, headers=_parse_fields(lines), body=b"", head=head
+        method=method,
+        target=target,
+        version=version,
+        headers=_parse_fields(lines),
+        body=b"",
+        head=head,
     )
     return await read_body(reader, request) if body else request
 
 
 async def read_body(reader: asyncio.StreamReader, request: RawRequest) -> RawRequest:
     """Read the body ``request``'s head announced; return ``request`` with it filled in."""
-    encodings = [e.strip().lower() for v in request.get_all("transfer-encoding") for e in v.split(",")]
+    encodings = [
+        e.strip().lower() for v in request.get_all("transfer-encoding") for e in v.split(",")
+    ]
     lengths = set(request.get_all("content-length"))
     if encodings and lengths:
         raise RequestParseError("both Transfer-Encoding and Content-Length")  # RFC 9112 §6.2
@@ -206,7 +214,7 @@ def http_response(
 
 
 async def drip(writer: asyncio.StreamWriter, data: bytes, delay: float = 0.001) -> None:
-    """Send ``data`` one byte at a time, ``delay`` seconds apart (TCP_NODELAY: one segment each)."""
+    """Send ``data`` one byte at a time, ``delay`` s apart (TCP_NODELAY: a segment each)."""
     for index in range(len(data)):
         writer.write(data[index : index + 1])
         await writer.drain()
@@ -253,7 +261,7 @@ class RawConnection:
     client_reset: bool = False  #: the connection ended with a reset from the client
     lost: bool = False  #: the transport is gone (either side closed it)
     error: BaseException | None = None  #: what the handler raised
-    _transport: asyncio.BaseTransport | None = None
+    _transport: asyncio.Transport | None = None
     _client_closed: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     _lost_event: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
@@ -262,15 +270,13 @@ class RawConnection:
         """Whether the client closed (EOF) or reset its end."""
         return self.client_eof or self.client_reset
 
-    async def wait_closed_by_client(self, timeout: float = 5.0) -> None:
-        """Return once the client closed or reset; ``TimeoutError`` after ``timeout`` s."""
-        async with asyncio.timeout(timeout):
-            await self._client_closed.wait()
+    async def wait_closed_by_client(self) -> None:
+        """Return once the client closed or reset (bound it with ``asyncio.timeout``)."""
+        await self._client_closed.wait()
 
-    async def wait_lost(self, timeout: float = 5.0) -> None:
+    async def wait_lost(self) -> None:
         """Return once the connection is gone, whoever closed it."""
-        async with asyncio.timeout(timeout):
-            await self._lost_event.wait()
+        await self._lost_event.wait()
 
 
 class _TrackingProtocol(asyncio.StreamReaderProtocol):
@@ -337,12 +343,11 @@ class RawServer:
         """``http://127.0.0.1:PORT`` (``https`` with TLS), no trailing slash."""
         return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
 
-    async def wait_connections(self, count: int, timeout: float = 5.0) -> None:
-        """Return once ``count`` connections were accepted; ``TimeoutError`` after ``timeout`` s."""
-        async with asyncio.timeout(timeout):
-            while len(self.connections) < count:
-                self._accept_event.clear()
-                await self._accept_event.wait()
+    async def wait_connections(self, count: int) -> None:
+        """Return once ``count`` connections were accepted (bound it with ``asyncio.timeout``)."""
+        while len(self.connections) < count:
+            self._accept_event.clear()
+            await self._accept_event.wait()
 
     async def __aenter__(self) -> Self:
         loop = asyncio.get_running_loop()
@@ -373,7 +378,9 @@ class RawServer:
         for record in self.connections:
             if record._transport is not None and not record.lost:
                 record._transport.abort()
-        await asyncio.gather(*(c.wait_lost(1.0) for c in self.connections), return_exceptions=True)
+        # Aborted transports report their loss on the next loop iterations.
+        async with asyncio.timeout(1.0):
+            await asyncio.gather(*(c.wait_lost() for c in self.connections))
         await self._server.wait_closed()
         errors = [c.error for c in self.connections if c.error is not None]
         if errors and exc is None:
@@ -385,7 +392,11 @@ class RawServer:
 
     def _accepted(self, transport: asyncio.BaseTransport) -> RawConnection:
         peer = transport.get_extra_info("peername")
-        record = RawConnection(index=len(self.connections), peer=peer[:2], _transport=transport)
+        record = RawConnection(
+            index=len(self.connections),
+            peer=peer[:2],
+            _transport=typing.cast(asyncio.Transport, transport),
+        )
         self.connections.append(record)
         self._accept_event.set()
         return record
@@ -393,7 +404,9 @@ class RawServer:
     def _start_handler(
         self, record: RawConnection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        self._tasks.append(asyncio.get_running_loop().create_task(self._run(record, reader, writer)))
+        self._tasks.append(
+            asyncio.get_running_loop().create_task(self._run(record, reader, writer))
+        )
 
     async def _run(
         self, record: RawConnection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -16,11 +16,14 @@ Rules kept here:
   listens on, so the port is known before the child starts and nobody else
   can take it. TCP_NODELAY is set on that socket because accepted sockets
   inherit it on Linux, and uvicorn labels an ``--fd`` socket AF_UNIX and so
-  never sets it itself (its Nagle delay would add 40 ms to a split response).
+  never sets it itself (Nagle's delay would add 40 ms to a split response);
+  for the same reason uvicorn runs on the asyncio loop (``--loop asyncio``).
   granian takes ``--port`` only: a free port is picked and the start retried
   (up to 3 times) if the server reports the address in use.
 * Ready means answering ``GET /status/204`` (over TLS where configured), within
   :data:`START_TIMEOUT`; a connect alone proves nothing for an inherited socket.
+* No server outlives the pytest process, even one killed without teardown
+  (``PR_SET_PDEATHSIG`` on Linux).
 * Each server is one process group (``start_new_session``); teardown sends
   SIGTERM to the server, SIGKILL to its group after :data:`STOP_TIMEOUT`
   (granian's workers are children), and reaps it. Signals go only to groups
@@ -68,6 +71,15 @@ HOST: Final = "127.0.0.1"
 APP: Final = "_support.app:app"
 
 _TESTS_DIR = Path(__file__).resolve().parent.parent
+# Run first in each server process (Linux): PR_SET_PDEATHSIG makes the kernel
+# send SIGTERM when this pytest process dies without its teardown (a hard
+# timeout, SIGKILL), so no server outlives the run; the flag survives exec.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "if os.getppid() != int(sys.argv[1]): sys.exit(70)\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])\n"
+)
 _LOG_TAIL = 8192
 _PORT_ATTEMPTS = 3
 _ADDRESS_IN_USE = ("address already in use", "os error 98", "errno 98")
@@ -165,7 +177,7 @@ def make_tls_files(directory: Path) -> TLSFiles:
 
 
 class ServerStartError(RuntimeError):
-    """A server did not answer within :data:`START_TIMEOUT`, or exited; the message quotes its log."""
+    """A server exited or did not answer in :data:`START_TIMEOUT`; the message quotes its log."""
 
 
 # ---------------------------------------------------------------- command lines
@@ -183,7 +195,10 @@ class _Launch:
 
 def _uvicorn(http: str) -> Callable[[_Launch], list[str]]:
     def argv(launch: _Launch) -> list[str]:
-        args = ["-m", "uvicorn", APP, "--fd", str(launch.fd), "--http", http]
+        # uvicorn wraps an --fd socket as AF_UNIX (socket.fromfd); uvloop would
+        # then serve it as a Unix pipe, the asyncio loop serves it as the TCP
+        # socket it is.
+        args = ["-m", "uvicorn", APP, "--fd", str(launch.fd), "--http", http, "--loop", "asyncio"]
         args += ["--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "1"]
         if launch.tls is not None:
             args += ["--ssl-certfile", str(launch.tls.cert_pem_path)]
@@ -286,7 +301,7 @@ def _tail(path: Path) -> str:
 
 
 class _ServerProcess:
-    """One server: spawned at construction, awaited by :meth:`wait_ready`, ended by :meth:`stop`."""
+    """One server: spawned when made, awaited by :meth:`wait_ready`, ended by :meth:`stop`."""
 
     def __init__(self, name: str, tls: TLSFiles | None, workdir: Path) -> None:
         self.name, self.tls, self.workdir = name, tls, workdir
@@ -307,8 +322,11 @@ class _ServerProcess:
             port = _free_port() if listener is None else listener.getsockname()[1]
             launch = _Launch(fd=fd, port=port, tls=self.tls, workdir=self.workdir)
             with log_path.open("wb") as log:
+                wrapper = (
+                    ["-c", _DIE_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else []
+                )
                 proc = subprocess.Popen(
-                    [sys.executable, *self.kind.argv(launch)],
+                    [sys.executable, *wrapper, *self.kind.argv(launch)],
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -326,7 +344,9 @@ class _ServerProcess:
 
     def _fail(self, why: str) -> ServerStartError:
         label = key_id((self.name, self.tls is not None))
-        return ServerStartError(f"{label} {why}; its output ({self.log_path}):\n{_tail(self.log_path)}")
+        return ServerStartError(
+            f"{label} {why}; its output ({self.log_path}):\n{_tail(self.log_path)}"
+        )
 
     def wait_ready(self) -> Server:
         """Return the :class:`Server` once it answers; raise :class:`ServerStartError` if not."""
@@ -455,7 +475,9 @@ _PLAIN_KEYS: Final = tuple(key for key in ALL_KEYS if not key[1])
 _TLS_KEYS: Final = tuple(key for key in ALL_KEYS if key[1])
 
 
-def _one_of(request: pytest.FixtureRequest, farm: ServerFarm, keys: tuple[tuple[str, bool], ...]) -> Server:
+def _one_of(
+    request: pytest.FixtureRequest, farm: ServerFarm, keys: tuple[tuple[str, bool], ...]
+) -> Server:
     farm.launch(*keys)  # the others boot while this one is awaited
     name, tls = request.param
     return farm.get(name, tls=tls)

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 from _support import servers
 from _support.app import ECHO_LIMIT, pattern, stamped_body, stamped_sha256
 from _support.rawserver import (
@@ -116,6 +115,7 @@ def chunked(*pieces: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------- the real servers
+
 
 @pytest.mark.asyncio
 async def test_get_bytes(http_server: Server) -> None:
@@ -322,13 +322,18 @@ async def test_raw_read_request_and_count() -> None:
                 assert (await read_reply(reader)).body == b"ok"
             writer.close()
             await writer.wait_closed()
-        await server.wait_connections(2)
-        await server.connections[1].wait_closed_by_client()
+        async with asyncio.timeout(5):
+            await server.connections[1].wait_closed_by_client()
         assert server.connection_count == 2
         assert server.base_url == f"http://127.0.0.1:{server.port}"
 
     first, second = seen[:2]
-    assert (first.method, first.target, first.version, first.body) == ("POST", "/a?b=1", "HTTP/1.1", b"abc")
+    assert (first.method, first.target, first.version, first.body) == (
+        "POST",
+        "/a?b=1",
+        "HTTP/1.1",
+        b"abc",
+    )
     assert (first.get("HOST"), first.content_length, first.chunked) == ("x", 3, False)
     assert first.head.endswith(b"Content-Length: 3\r\n\r\n")
     assert (second.body, second.chunked, second.chunk_sizes) == (b"def", True, (2, 1))
@@ -368,7 +373,9 @@ async def test_raw_body_after_100_continue() -> None:
 
     async with RawServer(handler) as server:
         reader, writer = await asyncio.open_connection(server.host, server.port)
-        writer.write(b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+        writer.write(
+            b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
+        )
         assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
         writer.write(b"abc")
         assert (await read_reply(reader)).body == b"cba"
@@ -410,12 +417,12 @@ async def test_raw_reset() -> None:
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
         with pytest.raises(ConnectionResetError):
-            while await reader.read(65536):
-                pass
+            await reader.read()  # reads "partial", then the RST
         writer.close()
         with contextlib.suppress(ConnectionResetError):
             await writer.wait_closed()
-        await server.connections[0].wait_lost()
+        async with asyncio.timeout(5):
+            await server.connections[0].wait_lost()
         assert not server.connections[0].closed_by_client
 
 
@@ -437,7 +444,8 @@ async def test_raw_half_close() -> None:
         assert reply.body == b"bye"
         writer.write(b"sent after the server's EOF")
         writer.write_eof()
-        await server.connections[0].wait_closed_by_client()
+        async with asyncio.timeout(5):
+            await server.connections[0].wait_closed_by_client()
         writer.close()
         await writer.wait_closed()
     assert got == [b"sent after the server's EOF"]
@@ -452,11 +460,12 @@ async def test_raw_client_reset_is_recorded() -> None:
 
     async with RawServer(handler) as server:
         _, writer = await asyncio.open_connection(server.host, server.port)
-        await server.wait_connections(1)
         sock = writer.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        writer.transport.abort()
-        await server.connections[0].wait_closed_by_client()
+        async with asyncio.timeout(5):
+            await server.wait_connections(1)
+            writer.transport.abort()
+            await server.connections[0].wait_closed_by_client()
         assert server.connections[0].client_reset
 
 
@@ -466,13 +475,15 @@ async def test_raw_handler_errors_are_raised() -> None:
         request = await read_request(reader)
         assert request.method == "POST", "the client sent the wrong method"
 
+    server = RawServer(handler)
+    await server.__aenter__()
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert await reader.read() == b""  # the handler failed, the server closed
+    writer.close()
+    await writer.wait_closed()
     with pytest.raises(AssertionError, match="wrong method"):
-        async with RawServer(handler) as server:
-            reader, writer = await asyncio.open_connection(server.host, server.port)
-            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert await reader.read() == b""  # handler failed, server closed
-            writer.close()
-            await writer.wait_closed()
+        await server.__aexit__(None, None, None)
 
 
 @pytest.mark.asyncio
@@ -482,48 +493,84 @@ async def test_raw_exit_cancels_stuck_handlers() -> None:
 
     async with RawServer(handler, exit_timeout=0.05) as server:
         reader, writer = await asyncio.open_connection(server.host, server.port)
-        await server.wait_connections(1)
+        async with asyncio.timeout(5):
+            await server.wait_connections(1)
     assert await reader.read() == b""
     assert server.connections[0].lost
     writer.close()
     await writer.wait_closed()
 
 
-def _blocking_tls_read(port: int, context: ssl.SSLContext) -> bytes | type[BaseException]:
-    """Read until EOF with ragged EOFs reported, as a strict client would."""
-    with (
-        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
-        context.wrap_socket(raw, server_hostname="127.0.0.1", suppress_ragged_eofs=False) as tls,
-    ):
-        tls.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        received = b""
-        try:
-            while data := tls.recv(65536):
-                received += data
-        except ssl.SSLEOFError:
-            return ssl.SSLEOFError
-        return received
+@dataclasses.dataclass(frozen=True, slots=True)
+class TLSEnding:
+    plaintext: bytes
+    close_notify: bool  # the server's TLS close_notify arrived
+    tcp: str  # how the TCP connection ended: "eof" or "reset"
+
+
+def _tls_client(port: int, context: ssl.SSLContext) -> TLSEnding:
+    """A blocking TLS client over MemoryBIO, to see the TLS and TCP endings apart.
+
+    (An ``ssl.SSLSocket`` reports an RST after data as ``SSLEOFError`` with
+    OpenSSL 3, the same as a FIN without close_notify.)
+    """
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    plaintext, close_notify, tcp = b"", False, "eof"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                sock.sendall(outgoing.read())
+                incoming.write(sock.recv(65536))
+        tls.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(outgoing.read())
+        while True:
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                tcp = "reset"
+                break
+            if not data:
+                break
+            incoming.write(data)
+            while not close_notify:
+                try:
+                    piece = tls.read(65536)
+                except ssl.SSLWantReadError:
+                    break
+                except ssl.SSLZeroReturnError:
+                    piece, close_notify = b"", True
+                if not piece:  # close_notify (SSLObject.read gives b"" after it)
+                    close_notify = True
+                    tls.unwrap()  # answer it, as a polite client does
+                    sock.sendall(outgoing.read())
+                plaintext += piece
+    return TLSEnding(plaintext, close_notify, tcp)
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("truncate", [False, True], ids=["close_notify", "truncated"])
-async def test_raw_tls(tls_files: TLSFiles, truncate: bool) -> None:
+@pytest.mark.parametrize(
+    ("ending", "close_notify", "tcp"),
+    [("close", True, "eof"), ("truncate", False, "eof"), ("reset", False, "reset")],
+)
+async def test_raw_tls(tls_files: TLSFiles, ending: str, close_notify: bool, tcp: str) -> None:
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
         with pytest.raises(ValueError, match="plain TCP"):
             await half_close(writer)
         writer.write(http_response(b"secret", content_length=False))
         await writer.drain()
-        if truncate:
-            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the response arrives before the ending
+        if ending == "truncate":
             truncate_tls(writer)
-        # else: returning closes with close_notify
+        elif ending == "reset":
+            reset(writer)
+        # "close": returning closes with close_notify
 
     async with RawServer(handler, ssl=tls_files.server_context()) as server:
         assert server.base_url.startswith("https://")
-        result = await asyncio.to_thread(_blocking_tls_read, server.port, tls_files.client_context)
-    if truncate:
-        assert result is ssl.SSLEOFError
-    else:
-        assert isinstance(result, bytes)
-        assert result.endswith(b"\r\n\r\nsecret")
+        result = await asyncio.to_thread(_tls_client, server.port, tls_files.client_context)
+    assert result == TLSEnding(http_response(b"secret", content_length=False), close_notify, tcp)
