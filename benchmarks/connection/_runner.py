@@ -46,6 +46,8 @@ from benchmarks.connection._client import CLIENTS, LOOPS, WORKLOADS
 __all__ = ["main"]
 
 _ERROR_LINE: Final = re.compile(r"[A-Za-z_][\w.]*(Error|Exception)\b")
+# A client run takes seconds; a hung one (a deadlock under work) must not hang the run.
+_CLIENT_TIMEOUT: Final = 300.0
 _REPO: Final = Path(__file__).resolve().parents[2]
 
 
@@ -107,7 +109,7 @@ def _run_client(
         "--duration",
         str(args.duration),
         "--requests",
-        str(args.requests),
+        str(args.requests if workload == "small" else args.downloads),
         "--warmup",
         str(args.warmup),
     ]
@@ -116,16 +118,19 @@ def _run_client(
     # ``python -m`` puts the working directory first on sys.path, so the
     # snapshot's copy of the package is the one imported.
     env = {**os.environ, "PYTHONPATH": str(args.root)}
-    timeout = 120.0 + (args.duration if not args.requests else 0.0)
-    done = subprocess.run(
-        command,
-        cwd=args.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
+    try:
+        done = subprocess.run(
+            command,
+            cwd=args.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=_CLIENT_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as error:
+        summary = f"no answer within {_CLIENT_TIMEOUT:g} s"
+        raise ClientFailed(f"{client} on {loop}, {workload}: {summary}", summary) from error
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
         # An error logged by the loop (in a callback) is often the cause of
@@ -203,8 +208,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--requests",
         type=int,
         default=0,
-        help="time this many operations per client run instead of --duration"
-        " (requests in A, whole downloads in B)",
+        help="time this many requests per client run in A instead of --duration",
+    )
+    parser.add_argument(
+        "--downloads",
+        type=int,
+        default=0,
+        help="time this many whole downloads per client run in B instead of --duration",
     )
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per client run")
     parser.add_argument("--repeat", type=int, help="repetitions (default 7, quick 1)")
@@ -253,7 +263,10 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _meta(args: argparse.Namespace, load: tuple[float, float]) -> dict[str, Any]:
-    amount = f"{args.requests:,} operations" if args.requests else f"{args.duration:g} s"
+    amount = " / ".join(
+        f"{count:,} {unit}" if count else f"{args.duration:g} s"
+        for count, unit in ((args.requests, "requests"), (args.downloads, "downloads"))
+    )
     about = {
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "machine": f"{platform.machine()}, {platform.platform(terse=True)}, {os.cpu_count()} CPUs",

@@ -524,7 +524,9 @@ def _tls_client(port: int, context: ssl.SSLContext) -> TLSEnding:
                 break
             except ssl.SSLWantReadError:
                 sock.sendall(outgoing.read())
-                incoming.write(sock.recv(65536))
+                if not (data := sock.recv(65536)):
+                    raise ConnectionError("EOF during the TLS handshake") from None
+                incoming.write(data)
         tls.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         sock.sendall(outgoing.read())
         while True:
