@@ -848,3 +848,46 @@ def test_many_distinct_names_lines_and_status_lines() -> None:
     codec = codec_for()
     codec.receive_data(b"HTTP/1.1 200 Reason 1\r\nX-1-1: v1\r\nContent-Length: 0\r\n\r\n")
     assert next_head(codec).headers["x-1-1"] == "v1"
+
+
+# ---------------------------------------------------------------- what the I/O layer asks
+
+
+def test_body_remaining_counts_down_a_known_length_and_is_none_otherwise() -> None:
+    codec = ClientCodec(HOST)
+    assert codec.body_remaining is None  # nothing is being sent
+    codec.send_request("PUT", "/", host_header=HOST, body_length=5)
+    assert codec.body_remaining == 5
+    codec.send_data(b"abc")
+    assert codec.body_remaining == 2
+    codec.send_data(b"de")
+    assert codec.body_remaining == 0
+    codec.end_request()
+    assert codec.body_remaining is None
+    codec.receive_data(b"HTTP/1.1 204 No Content\r\n\r\n")
+    assert isinstance(codec.next_event(), ResponseHead)
+    assert isinstance(codec.next_event(), EndOfMessage)
+    codec.send_request("POST", "/", host_header=HOST, body_length=None)
+    assert codec.body_remaining is None  # chunked: open length
+
+
+@pytest.mark.parametrize(
+    ("method", "response", "empty"),
+    [
+        ("HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", True),
+        ("GET", b"HTTP/1.1 204 No Content\r\n\r\n", True),
+        ("GET", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", True),
+        ("GET", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", False),
+        ("GET", CHUNKED_HEAD, False),
+        ("GET", b"HTTP/1.0 200 OK\r\n\r\n", False),
+    ],
+)
+def test_body_known_empty_only_when_no_byte_can_follow(
+    method: str, response: bytes, empty: bool
+) -> None:
+    codec = ClientCodec(HOST)
+    codec.send_request(method, "/", host_header=HOST)
+    assert codec.body_known_empty() is False  # no head yet
+    codec.receive_data(response)
+    assert isinstance(codec.next_event(), ResponseHead)
+    assert codec.body_known_empty() is empty
