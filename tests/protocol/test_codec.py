@@ -853,22 +853,26 @@ def test_many_distinct_names_lines_and_status_lines() -> None:
 # ---------------------------------------------------------------- what the I/O layer asks
 
 
+def _remaining(codec: ClientCodec) -> int | None:
+    return codec.body_remaining  # a call, so that no check narrows the next one
+
+
 def test_body_remaining_counts_down_a_known_length_and_is_none_otherwise() -> None:
     codec = ClientCodec(HOST)
-    assert codec.body_remaining is None  # nothing is being sent
+    assert _remaining(codec) is None  # nothing is being sent
     codec.send_request("PUT", "/", host_header=HOST, body_length=5)
-    assert codec.body_remaining == 5
+    assert _remaining(codec) == 5
     codec.send_data(b"abc")
-    assert codec.body_remaining == 2
+    assert _remaining(codec) == 2
     codec.send_data(b"de")
-    assert codec.body_remaining == 0
+    assert _remaining(codec) == 0
     codec.end_request()
-    assert codec.body_remaining is None
+    assert _remaining(codec) is None
     codec.receive_data(b"HTTP/1.1 204 No Content\r\n\r\n")
     assert isinstance(codec.next_event(), ResponseHead)
     assert isinstance(codec.next_event(), EndOfMessage)
     codec.send_request("POST", "/", host_header=HOST, body_length=None)
-    assert codec.body_remaining is None  # chunked: open length
+    assert _remaining(codec) is None  # chunked: open length
 
 
 @pytest.mark.parametrize(
