@@ -46,6 +46,7 @@ from .exceptions import (
     InvalidResponse,
     NetworkError,
     ReadError,
+    StateError,
     ReadTimeout,
     TLSError,
     WriteError,
@@ -449,6 +450,27 @@ class HTTPStream(asyncio.BufferedProtocol):
             raise _translate(error, kind, self.label, "TLS handshake with") from error
         self.transport = cast(asyncio.Transport, new)
         _check_alpn(self)
+
+    def rebind(self, codec: ClientCodec) -> None:
+        """Speak a fresh exchange through this stream with *codec* (after a CONNECT tunnel).
+
+        The old codec must have switched protocols (a 2xx to CONNECT, or a
+        101) and hold no bytes: bytes a server sent before the TLS handshake
+        would be lost to it, so they are an error, not something to guess at.
+        """
+        old = self._codec
+        if old.recv_state is not RecvState.SWITCHED:
+            raise StateError(
+                f"cannot rebind a stream whose exchange is {old.recv_state.value}",
+                host=self.label,
+            )
+        if old.trailing_data():
+            self.abort()
+            raise ConnectError(
+                "the server sent bytes after switching protocols, before the new exchange",
+                host=self.label,
+            )
+        self._codec = codec
 
 
 def _check_alpn(stream: HTTPStream) -> None:
