@@ -38,7 +38,9 @@ from . import _ssl
 from .exceptions import (
     ConnectionClosed,
     InvalidRequest,
+    InvalidResponse,
     InvalidURL,
+    NetworkError,
     NotConnected,
     ResponseNotReady,
     StateError,
@@ -508,9 +510,10 @@ class HTTPConnection:
             if head is None:
                 try:
                     head = await self._next_head()
-                except ConnectionClosed:
-                    if self._exchanges:
-                        self._exchanges.popleft()  # answered, by the error
+                except (ConnectionClosed, InvalidResponse, NetworkError):
+                    # Answered, by the error: forget what the codec no longer owes.
+                    while len(self._exchanges) > self._codec.pending:
+                        self._exchanges.popleft()
                     self._after_response()
                     raise
             self._continued.set()

@@ -46,8 +46,8 @@ from .exceptions import (
     InvalidResponse,
     NetworkError,
     ReadError,
-    StateError,
     ReadTimeout,
+    StateError,
     TLSError,
     WriteError,
     WriteTimeout,
@@ -113,6 +113,7 @@ class HTTPStream(asyncio.BufferedProtocol):
         self._lost: NetworkError | None = None  # the network error that ended the stream
         self._eof = False
         self._closed = False
+        self._tls = False
         self._paused = False
         self._drain: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -129,6 +130,7 @@ class HTTPStream(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports do not subclass asyncio.Transport; they behave as one.
         self.transport = cast(asyncio.Transport, transport)
+        self._tls = transport.get_extra_info("ssl_object") is not None
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Requests are written whole; Nagle would only delay the last segment.
@@ -146,9 +148,17 @@ class HTTPStream(asyncio.BufferedProtocol):
         codec = self._codec
         if self._handed_direct:
             self._handed_direct = False
-            self._direct = None  # one read per offer: the caller then returns
             codec.received_direct(nbytes)
             self._direct_count += nbytes
+            # Until the waiting task runs, keep offering the rest of its
+            # buffer: uvloop reads several times per wake-up, and each read
+            # that misses the caller's buffer costs two copies (measured:
+            # 5,824 of 9,023 reads in a 100 MiB download before this).
+            rest = cast(memoryview, self._direct)[nbytes:]
+            limit = codec.direct_read_limit()
+            self._direct = (
+                (rest[:limit] if limit < len(rest) else rest) if limit and rest else None
+            )
         else:
             codec.receive_data(self._view[:nbytes])
         if self._read_timeout is not None:
@@ -171,16 +181,38 @@ class HTTPStream(asyncio.BufferedProtocol):
 
     def eof_received(self) -> bool:
         self._eof = True
-        self._codec.receive_eof(clean=True)
+        self._codec.receive_eof(clean=self._clean_tls_eof())
         self._wake()
         return False  # let the transport close itself
 
+    def _clean_tls_eof(self) -> bool:
+        """Whether an EOF came with TLS close_notify (always true without TLS).
+
+        asyncio reports a truncated TLS connection through ``eof_received``
+        exactly as a closed one; the SSL object tells them apart: after
+        close_notify a read returns ``b""``, after a bare FIN it still wants
+        bytes (RFC 8446 §6.1; a close-delimited body cut there is an attack).
+        """
+        ssl_object = self.get_extra_info("ssl_object")
+        if not isinstance(ssl_object, ssl.SSLObject):
+            return True
+        try:
+            ssl_object.read(1)
+        except ssl.SSLError:  # SSLWantReadError included: no close_notify arrived
+            return False
+        return True
+
     def connection_lost(self, exc: Exception | None) -> None:
+        closed_by_us = self._closed
         self._closed = True
         if not self._eof:
             self._eof = True
             if exc is None:
-                self._codec.receive_eof(clean=True)
+                # uvloop reports a TLS connection cut without close_notify
+                # as a plain loss, with no EOF first: unclean, unless we
+                # closed it ourselves.
+                truncated = self._tls and not closed_by_us
+                self._codec.receive_eof(clean=not truncated)
             elif isinstance(exc, ssl.SSLError):
                 # TLS EOF without close_notify: a close-delimited body may
                 # have been truncated (PROTOCOL-POLICY.md).
@@ -449,6 +481,7 @@ class HTTPStream(asyncio.BufferedProtocol):
             kind = ConnectTimeout if isinstance(error, TimeoutError) else ConnectError
             raise _translate(error, kind, self.label, "TLS handshake with") from error
         self.transport = cast(asyncio.Transport, new)
+        self._tls = True
         _check_alpn(self)
 
     def rebind(self, codec: ClientCodec) -> None:

@@ -389,10 +389,15 @@ class ConnectionState:
             self._send(SendEvent.NO_MORE_REQUESTS)
 
     def fail_recv(self) -> None:
-        """The receiving half broke; with it the whole connection."""
+        """The receiving half broke; with it the whole connection.
+
+        Nothing is owed any more: the error answers the request being read,
+        and no response can be read after it on this connection.
+        """
         self.recv = RecvState.ERROR
         self.send = SendState.ERROR
         self._outgoing = None
+        self.pending.clear()
 
     # ---------------------------------------------------------------- reuse
 

@@ -263,10 +263,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _meta(args: argparse.Namespace, load: tuple[float, float]) -> dict[str, Any]:
-    amount = " / ".join(
-        f"{count:,} {unit}" if count else f"{args.duration:g} s"
-        for count, unit in ((args.requests, "requests"), (args.downloads, "downloads"))
-    )
+    amount = f"{args.duration:g} s"
+    if args.requests or args.downloads:
+        amount = " / ".join(
+            f"{count:,} {unit}" if count else f"{args.duration:g} s of {unit}"
+            for count, unit in ((args.requests, "requests"), (args.downloads, "downloads"))
+        )
     about = {
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "machine": f"{platform.machine()}, {platform.platform(terse=True)}, {os.cpu_count()} CPUs",
