@@ -160,6 +160,7 @@ class HTTPConnection:
         self._stream: HTTPStream | None = None
         self._exchanges: deque[_Exchange] = deque()
         self._response: Response | None = None
+        self._last_response: Response | None = None  # dugong's reads after its body
         self._early: ResponseHead | None = None  # a final head met while awaiting 100
         self._continued = asyncio.Event()
         self._sending = False
@@ -230,6 +231,7 @@ class HTTPConnection:
         self._codec = self._new_codec()
         self._exchanges.clear()
         self._response = None
+        self._last_response = None
         self._early = None
 
     def close(self) -> None:
@@ -531,6 +533,7 @@ class HTTPConnection:
                 on_done=self._response_done,
                 bodiless=bodiless,
             )
+            self._last_response = response
             if bodiless:
                 self._after_response()
             else:
@@ -588,9 +591,12 @@ class HTTPConnection:
             stream.close()
 
     def _current(self) -> Response:
-        if self._response is None:
-            raise ResponseNotReady("no response body is being read", host=self.label)
-        return self._response
+        # dugong: after a bodiless response, or the end of a body, reads on
+        # the connection return b"" (or 0) rather than fail.
+        response = self._response or self._last_response
+        if response is None:
+            raise ResponseNotReady("no response has been read yet", host=self.label)
+        return response
 
     async def read(self, amount: int = -1) -> bytes:
         """Read from the current response's body (dugong); ``b""`` at its end."""

@@ -16,12 +16,19 @@ connection was reused is read from the connection's stream: the same
 app has no route naming the client's address, so the server's side cannot
 be asked).
 
-What is not here, because these servers cannot be made to do it within the
-time budget: a server closing an *idle* keep-alive connection by itself
-(uvicorn and hypercorn wait 5 s, granian longer). Its parts that can be
-provoked are here: the server's FIN recorded before any read, and requests
-pipelined behind ``Connection: close``; the idle case belongs to the
-raw-server tests.
+A server closing an idle keep-alive connection by itself: uvicorn and
+hypercorn time out after 5 s, granian later, too long here. One server does
+it at once: hypercorn, after answering a request whose body the application
+left unread, closes without ``Connection: close``;
+``test_expect_continue_refused_and_idle_close_detected`` checks the client
+notices with no request. The other servers' idle close is left to the
+raw-server tests. Also here: the server's FIN recorded before any read, and
+requests pipelined behind ``Connection: close``.
+
+``test_dugong_body_calls_after_bodiless_response`` fails on purpose until
+the client follows dugong there (``conn.readall()`` after HEAD/204/304 is
+``b""`` in dugong, ``ResponseNotReady`` here); every other test reads such
+bodies through the ``Response``, so one bug fails one test.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from _support.app import pattern, stamped_body
 from _support.servers import Server
 
 from aiohttpcore.connection import BodyFollowing, HTTPConnection
-from aiohttpcore.exceptions import ConnectionClosed, HTTPException
+from aiohttpcore.exceptions import ConnectionClosed, HTTPException, WriteError
 from aiohttpcore.response import Response
 from aiohttpcore.stream import HTTPStream
 from aiohttpcore.timeouts import Timeout
@@ -435,8 +442,12 @@ async def test_pipeline_sender_and_reader_tasks(conn: HTTPConnection) -> None:
             assert not said_close or expected == PIPELINE - 1, expected
         return said_close
 
-    async with asyncio.timeout(30):
-        _, last_said_close = await asyncio.gather(sender(), reader())
+    # A TaskGroup, not gather(): if one side fails the other is cancelled
+    # instead of sending on (and reconnecting) after the test has ended.
+    async with asyncio.timeout(30), asyncio.TaskGroup() as group:
+        group.create_task(sender())
+        reading = group.create_task(reader())
+    last_said_close = reading.result()
     assert not conn.response_pending()
     assert conn.is_reusable() is not last_said_close
     assert streams == {conn._stream}  # one connection carried all 1,000
@@ -484,9 +495,16 @@ async def test_server_close_is_seen_before_any_read(conn: HTTPConnection) -> Non
 
 
 async def test_requests_pipelined_behind_close_are_unprocessed(conn: HTTPConnection) -> None:
-    for target in ("/bytes/5", "/close", "/bytes/6", "/bytes/7"):
+    # The first answer waits 30 ms so that all four requests are in the
+    # server's hands before it closes. granian and hypercorn close at once
+    # after "Connection: close", without draining (RFC 9112 §9.6): a request
+    # arriving after that draws a RST, which may erase the two answers before
+    # the client reads them (seen over TLS, where each pipelined write takes
+    # longer: about 1 run in 100). That is the network losing data, not the
+    # client; this test is about what the client makes of a clean close.
+    for target in ("/sleep?ms=30", "/close", "/bytes/6", "/bytes/7"):
         await conn.send_request("GET", target)
-    assert await (await conn.read_response()).readall() == pattern(5)
+    assert await (await conn.read_response()).readall() == b"slept 30 ms\n"
     assert await (await conn.read_response()).readall() == b"closing\n"
     for _ in range(2):
         with pytest.raises(ConnectionClosed) as caught:
@@ -544,15 +562,22 @@ async def test_expect_continue_refused_and_idle_close_detected(
     closes the idle connection: the one server-initiated idle close these
     servers show at once, which the client must notice without a request.
     """
-    await conn.send_request("POST", "/bytes/10", body=b"x" * 1000, expect100=True)
+    try:
+        await conn.send_request("POST", "/bytes/10", body=b"x" * 1000, expect100=True)
+    except WriteError:
+        # hypercorn over TLS: its 100, its 405 and its close can all arrive
+        # before the body is written. The answer must still be readable.
+        assert http_server.name == "hypercorn"
     response = await conn.read_response()
     assert response.status == 405
     assert response.getheader("allow") == "GET, HEAD"
     assert await conn.readall() == b"method not allowed\n"
     if http_server.name == "hypercorn":
         assert not says_close(response)
-        assert conn.is_reusable()  # the whole request went out: a normal exchange
-        await until_not_reusable(conn)  # then hypercorn's FIN, seen with no request
+        # If the whole request went out this was a normal exchange and the
+        # connection looks reusable until hypercorn's FIN, which the client
+        # must notice with no request of its own.
+        await until_not_reusable(conn)
     assert not conn.is_reusable()
     assert not conn.response_pending()
     old = conn._stream
