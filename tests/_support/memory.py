@@ -290,6 +290,9 @@ class MemoryTransport(asyncio.Transport):
     def _deliver(self, data: memoryview, segment: int | None) -> None:
         offset = 0
         while offset < len(data) and not self._closing:
+            if not self._reading:  # paused between two reads: the rest waits
+                self._inbox.appendleft(bytes(data[offset:]))
+                return
             buffer = self._protocol.get_buffer(-1)  # asyncio's selector loop asks with -1
             with memoryview(buffer) as target:
                 if not target.nbytes:

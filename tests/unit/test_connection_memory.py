@@ -565,7 +565,7 @@ async def test_readinto_waiting_reader_gets_bytes_in_its_own_buffer(rig: Rig) ->
     assert conn.is_reusable()
 
 
-async def test_readinto_memoryview_slice_zero_copy_then_buffered_rest(rig: Rig) -> None:
+async def test_readinto_memoryview_slice_zero_copy_then_paused_rest(rig: Rig) -> None:
     conn, net = rig()
     await conn.send_request("GET", "/")
     transport = net.transport
@@ -580,11 +580,13 @@ async def test_readinto_memoryview_slice_zero_copy_then_buffered_rest(rig: Rig) 
     assert backing[8:16] == b"ABCDEFGH"
     assert backing[:8] == bytes(8)
     assert backing[16:] == bytes(16)
-    # One recv went into the window, the rest into the stream's own buffer.
-    assert transport.deliveries[-2:] == [8, 12]
-    assert transport.buffers[-2] is backing
-    assert transport.buffers[-1] is not backing
+    # One recv went into the window; the window is full, so reading paused
+    # and the rest waits in the "socket" for the next readinto.
+    assert transport.deliveries[-1] == 8
+    assert transport.buffers[-1] is backing
+    assert not transport.is_reading()
     assert await resp.readinto(window) == 8
+    assert transport.buffers[-1] is backing  # zero-copy again
     assert backing[8:16] == b"IJKLMNOP"
     assert await resp.readinto(window) == 4
     assert backing[8:12] == b"QRST"
@@ -1723,3 +1725,45 @@ async def test_async_with_closes_the_transport() -> None:
     assert network.transport.lost
     assert not conn.is_reusable()
     assert "closed" in repr(conn)
+
+
+# ---------------------------------------------------------------- read flow control
+
+
+async def test_a_reader_that_does_not_read_stops_the_transport_reading(rig: Rig) -> None:
+    # DESIGN.md: memory never grows with the body when the user streams.
+    conn, net = rig()
+    await conn.send_request("GET", "/big")
+    transport = net.transport
+    size = 4 << 20
+    body = bytes(range(256)) * (size // 256)
+    transport.feed(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+    resp = await conn.read_response()
+    transport.feed(body, segment=64 * 1024)  # nobody reads meanwhile
+    await settle()
+    assert not transport.is_reading()
+    assert conn._codec.buffered <= 512 * 1024  # bounded, whatever the body's size
+    assert await resp.readall() == body  # each wait for bytes resumes reading
+    assert transport.is_reading()
+    assert conn.is_reusable()
+
+
+async def test_a_full_caller_buffer_pauses_reading_until_the_next_readinto(rig: Rig) -> None:
+    conn, net = rig()
+    await conn.send_request("GET", "/big")
+    transport = net.transport
+    size = 1 << 20
+    body = bytes(range(256)) * (size // 256)
+    transport.feed(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+    resp = await conn.read_response()
+    buffer = bytearray(64 * 1024)
+    reader = asyncio.create_task(resp.readinto(buffer))
+    await settle()
+    transport.feed(body, segment=16 * 1024)
+    assert await reader == len(buffer)  # filled by four direct reads
+    assert not transport.is_reading()  # full: the rest waits in the socket
+    assert conn._codec.buffered == 0  # nothing was read into the stream's buffer
+    received = bytearray(buffer)
+    while count := await resp.readinto(buffer):
+        received += buffer[:count]
+    assert received == body
