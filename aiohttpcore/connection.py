@@ -390,7 +390,13 @@ class HTTPConnection:
             if size <= _JOIN_LIMIT:
                 await stream.send((b"".join((head, *parts, tail)),))  # type: ignore[arg-type]
             else:
-                await stream.send([part for part in (head, *parts, tail) if part])
+                # One write per part (asyncio's writelines joins its list,
+                # which would copy the whole body once more), all handed over
+                # before any wait, so the request is never left half-queued.
+                for part in (head, *parts, tail):
+                    if part:
+                        stream.write((part,))
+                await stream.drain()
             return
         if head:
             await stream.send((head,))
