@@ -353,9 +353,15 @@ class HTTPConnection:
                 body_length=length,
                 expect_continue=expect100,
             )
-            self._debug("send", head)
+            if self._debuglevel:
+                self._debug("send", head)
             self._begin_exchange(method_name(method), stream)
-            await self._send_body(stream, head, source, expect100)
+            if source is None:  # the common bodiless request: no coroutine for it
+                stream.write((head,))
+                if stream.paused:
+                    await stream.drain()
+            else:
+                await self._send_body(stream, head, source, expect100)
         except BaseException:
             self._fail_send()
             raise
@@ -516,8 +522,23 @@ class HTTPConnection:
             head = self._early
             self._early = None
             if head is None:
+                stream = self._current_stream()
+                if not self._codec.pending:
+                    raise ResponseNotReady(
+                        "no response is owed on this connection", host=self.label
+                    )
                 try:
-                    head = await self._next_head()
+                    # Inline, not a helper coroutine: one frame less per response.
+                    while True:
+                        event = await stream.next_event()
+                        if isinstance(event, ResponseHead):
+                            break
+                        assert isinstance(event, Informational), event
+                        if event.status == 100:
+                            self._continued.set()
+                    head = event
+                    if self._debuglevel:
+                        self._debug_head(head)
                 except (ConnectionClosed, InvalidResponse, NetworkError):
                     # Answered, by the error: forget what the codec no longer owes.
                     while len(self._exchanges) > self._codec.pending:
@@ -553,19 +574,6 @@ class HTTPConnection:
         if stream is None:
             raise ResponseNotReady("no request was sent on this connection", host=self.label)
         return stream
-
-    async def _next_head(self) -> ResponseHead:
-        stream = self._current_stream()
-        if not self._codec.pending:
-            raise ResponseNotReady("no response is owed on this connection", host=self.label)
-        while True:
-            event = await stream.next_event()
-            if isinstance(event, ResponseHead):
-                self._debug_head(event)
-                return event
-            assert isinstance(event, Informational), event
-            if event.status == 100:
-                self._continued.set()
 
     def _debug_head(self, head: ResponseHead) -> None:
         if self._debuglevel > 0:

@@ -159,26 +159,41 @@ class Response:
         self._done = True
         self._on_done(self)
 
-    async def _next_chunk(self) -> bytes:
-        """The next body bytes as one piece, or ``b""`` at the end."""
+    def _poll_chunk(self) -> bytes | None:
+        """The next body bytes if they are here now, ``b""`` at the end, ``None`` to wait.
+
+        A small response is read whole without a single ``await``.
+        """
         if self._buffered:
             data, self._buffered = self._buffered, b""
             return data
         if self._done:
             return b""
-        stream = self._stream
         try:
-            event = stream.poll_event()
-            if event is None:
-                event = await stream.next_event()
+            event = self._stream.poll_event()
         except HTTPException:
             self._failed()
             raise
+        return None if event is None else self._chunk_of(event)
+
+    def _chunk_of(self, event: object) -> bytes:
         if isinstance(event, Data):
             return event.data
         assert isinstance(event, EndOfMessage), event
         self._finish(event)
         return b""
+
+    async def _next_chunk(self) -> bytes:
+        """The next body bytes as one piece, or ``b""`` at the end."""
+        data = self._poll_chunk()
+        if data is not None:
+            return data
+        try:
+            event = await self._stream.next_event()
+        except HTTPException:
+            self._failed()
+            raise
+        return self._chunk_of(event)
 
     async def read(self, amount: int = -1) -> bytes:
         """Up to *amount* body bytes (at least one unless at the end); all of them if negative.
@@ -233,7 +248,12 @@ class Response:
         self._enter()
         try:
             pieces = []
-            while data := await self._next_chunk():
+            while True:
+                data = self._poll_chunk()
+                if data is None:
+                    data = await self._next_chunk()
+                if not data:
+                    break
                 pieces.append(data)
             body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             self.received += len(body)
