@@ -18,8 +18,7 @@ __all__ = ["ALPN_PROTOCOLS", "check_alpn", "default_ssl_context", "unverified_ss
 ALPN_PROTOCOLS = ["http/1.1"]
 
 _lock = threading.Lock()
-_default: ssl.SSLContext | None = None
-_unverified: ssl.SSLContext | None = None
+_shared: dict[bool, ssl.SSLContext] = {}  # verify -> the process-wide context
 
 
 def _configure(context: ssl.SSLContext) -> ssl.SSLContext:
@@ -32,27 +31,28 @@ def _configure(context: ssl.SSLContext) -> ssl.SSLContext:
     return context
 
 
+def _context(verify: bool) -> ssl.SSLContext:
+    context = _shared.get(verify)
+    if context is None:
+        with _lock:
+            context = _shared.get(verify)
+            if context is None:
+                context = ssl.create_default_context()
+                if not verify:
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                context = _shared[verify] = _configure(context)
+    return context
+
+
 def default_ssl_context() -> ssl.SSLContext:
     """The process-wide verifying context, created on first use and then shared."""
-    global _default
-    if _default is None:
-        with _lock:
-            if _default is None:
-                _default = _configure(ssl.create_default_context())
-    return _default
+    return _context(verify=True)
 
 
 def unverified_ssl_context() -> ssl.SSLContext:
     """The process-wide context for ``verify=False``: encryption without authentication."""
-    global _unverified
-    if _unverified is None:
-        with _lock:
-            if _unverified is None:
-                context = ssl.create_default_context()
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-                _unverified = _configure(context)
-    return _unverified
+    return _context(verify=False)
 
 
 def check_alpn(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> str | None:

@@ -183,6 +183,13 @@ class Response:
         self._finish(event)
         return b""
 
+    async def _stream_readinto(self, view: memoryview) -> int | EndOfMessage:
+        try:
+            return await self._stream.readinto(view)
+        except HTTPException:
+            self._failed()
+            raise
+
     async def _next_chunk(self) -> bytes:
         """The next body bytes as one piece, or ``b""`` at the end."""
         data = self._poll_chunk()
@@ -230,11 +237,7 @@ class Response:
                     self._buffered = self._buffered[count:]
                     self.received += count
                     return count
-                try:
-                    result = await self._stream.readinto(view)
-                except HTTPException:
-                    self._failed()
-                    raise
+                result = await self._stream_readinto(view)
                 if isinstance(result, EndOfMessage):
                     self._finish(result)
                     return 0
@@ -271,11 +274,7 @@ class Response:
             scratch = bytearray(_DISCARD_BUFFER)
             with memoryview(scratch) as view:
                 while True:
-                    try:
-                        result = await self._stream.readinto(view)
-                    except HTTPException:
-                        self._failed()
-                        raise
+                    result = await self._stream_readinto(view)
                     if isinstance(result, EndOfMessage):
                         self._finish(result)
                         return

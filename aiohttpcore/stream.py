@@ -32,6 +32,7 @@ How it works (general theory, in the manner of trio's ``_ssl.py``):
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import ssl
 from collections.abc import Callable
@@ -580,18 +581,11 @@ async def open_stream(
                 await loop.create_unix_connection(
                     lambda: stream, uds, ssl=ssl_context, server_hostname=tls_name
                 )
-            elif isinstance(loop, asyncio.BaseEventLoop):  # uvloop has no happy eyeballs
-                await loop.create_connection(
-                    lambda: stream,
-                    host,
-                    port,
-                    ssl=ssl_context,
-                    server_hostname=tls_name,
-                    local_addr=(local_address, 0) if local_address else None,
-                    happy_eyeballs_delay=0.25,  # RFC 8305's suggestion
-                )
             else:
-                await loop.create_connection(
+                create = loop.create_connection
+                if isinstance(loop, asyncio.BaseEventLoop):  # uvloop has no happy eyeballs
+                    create = functools.partial(create, happy_eyeballs_delay=0.25)  # RFC 8305
+                await create(
                     lambda: stream,
                     host,
                     port,
