@@ -56,7 +56,7 @@ from .writer import (
     check_field,
     encode_request_head,
     encoder_for,
-    normalise_fields,
+    field_pairs,
 )
 
 __all__ = ["ClientCodec"]
@@ -327,7 +327,7 @@ class ClientCodec:
         self._state.check_send(SendEvent.END_BODY)
         assert self._encoder is not None
         try:
-            tail = self._encoder.end(normalise_fields(trailers, self._host), self._host)
+            tail = self._encoder.end(field_pairs(trailers), self._host)
         except InvalidRequest:
             self._state.fail_send()
             raise

@@ -16,7 +16,7 @@ This module imports no I/O; from the package only ``exceptions`` and ``headers``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from aiohttpcore.exceptions import ExcessBodyData, InvalidRequest
@@ -32,7 +32,7 @@ __all__ = [
     "RequestHead",
     "check_field",
     "encode_request_head",
-    "normalise_fields",
+    "field_pairs",
 ]
 
 # RFC 9110 §5.6.2: token = 1*tchar.
@@ -96,18 +96,6 @@ def _text(item: object, host: str | None) -> str:
     if isinstance(item, int) and not isinstance(item, bool):
         return str(item)
     raise InvalidRequest(f"header names and values must be str or bytes, not {item!r}", host=host)
-
-
-def normalise_fields(headers: HeaderTypes | None, host: str | None) -> list[tuple[str, str]]:
-    """The caller's headers as ``(name, value)`` strings, in order, duplicates kept."""
-    if not headers:
-        return []
-    if isinstance(headers, Headers):
-        return headers.multi_items()
-    pairs: Iterable[tuple[object, object]] = (
-        headers.items() if isinstance(headers, Mapping) else headers
-    )
-    return [(_text(name, host), _text(value, host)) for name, value in pairs]
 
 
 def _check_method(method: object, host: str | None) -> str:
@@ -302,7 +290,7 @@ def encode_request_head(
     """
     method = _check_method(method, host)
     _check_target(method, target, absolute_form, host)
-    fields = _pairs(headers)
+    fields = field_pairs(headers)
     lines, announced = _field_lines(fields, host)
     if announced.length is not None and announced.chunked:
         raise InvalidRequest("both Content-Length and Transfer-Encoding given", host=host)
@@ -343,7 +331,7 @@ def encode_request_head(
     return RequestHead(data, framing, pending)
 
 
-def _pairs(headers: HeaderTypes | None) -> Sequence[object]:
+def field_pairs(headers: HeaderTypes | None) -> Sequence[object]:
     """The caller's headers as a sequence of pairs, without copying a list or tuple."""
     if not headers:
         return []
@@ -364,7 +352,7 @@ class BodyEncoder:
     def encode(self, data: bytes | bytearray | memoryview, host: str | None) -> tuple[object, ...]:
         raise NotImplementedError
 
-    def end(self, trailers: list[tuple[str, str]], host: str | None) -> bytes:
+    def end(self, trailers: Sequence[object], host: str | None) -> bytes:
         raise NotImplementedError
 
 
@@ -392,7 +380,7 @@ class LengthEncoder(BodyEncoder):
         self.remaining -= size
         return (data,) if size else ()
 
-    def end(self, trailers: list[tuple[str, str]], host: str | None) -> bytes:
+    def end(self, trailers: Sequence[object], host: str | None) -> bytes:
         if self.remaining:
             raise InvalidRequest(
                 f"request body ended after {self.length - self.remaining} of "
@@ -415,14 +403,17 @@ class ChunkedEncoder(BodyEncoder):
             return ()  # an empty chunk would end the body
         return (b"%x\r\n" % size, data, b"\r\n")
 
-    def end(self, trailers: list[tuple[str, str]], host: str | None) -> bytes:
+    def end(self, trailers: Sequence[object], host: str | None) -> bytes:
         if not trailers:
             return b"0\r\n\r\n"
         lines = ["0\r\n"]
-        for name, value in trailers:
-            if check_field(name, value, host) in _FORBIDDEN_TRAILERS:
-                raise InvalidRequest(f"{name} is not allowed as a trailer", host=host)
-            lines.append(f"{name}: {value}\r\n")
+        for pair in trailers:
+            line, lname, _ = _render_field(pair, host)  # validated as any field is
+            if lname in _FORBIDDEN_TRAILERS:
+                raise InvalidRequest(
+                    f"{line.split(':')[0]} is not allowed as a trailer", host=host
+                )
+            lines.append(line)
         lines.append("\r\n")
         try:
             return "".join(lines).encode("latin-1")
