@@ -275,7 +275,7 @@ class ClientCodec:
         expect_continue: bool,
     ) -> bytes:
         try:
-            head = encode_request_head(
+            data, framing, pending = encode_request_head(
                 method_name(method),
                 target,
                 headers,
@@ -290,9 +290,9 @@ class ClientCodec:
             if isinstance(error, TypeError):
                 raise InvalidRequest(str(error), host=self._host) from error
             raise
-        self._encoder = encoder_for(head.framing)
-        self._state.head_sent(head.pending, has_body=self._encoder is not None)
-        return head.data
+        self._encoder = encoder_for(framing)
+        self._state.head_sent(pending, has_body=self._encoder is not None)
+        return data
 
     def continue_body(self) -> None:
         """Send the body without waiting longer for ``100 Continue`` (RFC 9110 §10.1.1)."""
