@@ -80,7 +80,6 @@ class SendEvent(enum.Enum):
     END_BODY = "end the body"
     ABANDON_BODY = "abandon the body"
     NO_MORE_REQUESTS = "refuse further requests"
-    FAIL = "fail"
 
 
 class RecvState(enum.Enum):
@@ -112,7 +111,6 @@ class RecvEvent(enum.Enum):
     MESSAGE_DONE_LAST = "finish the last response"
     SWITCH = "switch protocols"
     PEER_CLOSED = "see the server close"
-    FAIL = "fail"
 
 
 _S = SendState
@@ -131,7 +129,8 @@ SEND_TRANSITIONS: Final[dict[tuple[SendState, SendEvent], SendState]] = {
     (_S.BODY, _E.ABANDON_BODY): _S.DONE,
     (_S.IDLE, _E.NO_MORE_REQUESTS): _S.DONE,
 }
-"""The sending half's legal moves; ``FAIL`` is legal from every state and leads to ``ERROR``."""
+"""The sending half's legal moves; besides them, :meth:`ConnectionState.fail_send` leads
+from every state to ``ERROR``."""
 
 _R = RecvState
 _V = RecvEvent
@@ -150,7 +149,8 @@ RECV_TRANSITIONS: Final[dict[tuple[RecvState, RecvEvent], RecvState]] = {
     (_R.CLOSED, _V.PEER_CLOSED): _R.CLOSED,
     (_R.SWITCHED, _V.PEER_CLOSED): _R.SWITCHED,
 }
-"""The receiving half's legal moves; ``FAIL`` is legal from every state and leads to ``ERROR``."""
+"""The receiving half's legal moves; besides them, :meth:`ConnectionState.fail_recv` leads
+from every state to ``ERROR`` (both halves)."""
 
 # httplib's names for refusing a move of the sending half.
 _SEND_ERRORS: Final[dict[SendEvent, type[StateError]]] = {
