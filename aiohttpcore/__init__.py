@@ -18,12 +18,14 @@ from .exceptions import CannotSendRequest as CannotSendRequest
 from .exceptions import ConnectError as ConnectError
 from .exceptions import ConnectionClosed as ConnectionClosed
 from .exceptions import ConnectTimeout as ConnectTimeout
+from .exceptions import DecodingError as DecodingError
 from .exceptions import ExcessBodyData as ExcessBodyData
 from .exceptions import FramingError as FramingError
 from .exceptions import HeadTooLarge as HeadTooLarge
 from .exceptions import HTTPException as HTTPException
 from .exceptions import ImproperConnectionState as ImproperConnectionState
 from .exceptions import IncompleteRead as IncompleteRead
+from .exceptions import InsecureRequestWarning as InsecureRequestWarning
 from .exceptions import InvalidHeader as InvalidHeader
 from .exceptions import InvalidRequest as InvalidRequest
 from .exceptions import InvalidResponse as InvalidResponse
@@ -50,7 +52,12 @@ from .exceptions import is_temp_network_error as is_temp_network_error
 from .headers import CaseInsensitiveDict as CaseInsensitiveDict
 from .headers import Headers as Headers
 from .headers import HeaderTypes as HeaderTypes
+from .pool import ConnectionPool as ConnectionPool
+from .pool import OriginStats as OriginStats
+from .pool import PoolStats as PoolStats
+from .pool import TraceEvent as TraceEvent
 from .response import Response as Response
+from .retry import Retry as Retry
 from .status import HTTPMethod as HTTPMethod
 from .status import HTTPStatus as HTTPStatus
 from .timeouts import Timeout as Timeout
@@ -69,6 +76,8 @@ __all__ = [
     "ConnectError",
     "ConnectTimeout",
     "ConnectionClosed",
+    "ConnectionPool",
+    "DecodingError",
     "ExcessBodyData",
     "FramingError",
     "HTTPConnection",
@@ -81,6 +90,7 @@ __all__ = [
     "Headers",
     "ImproperConnectionState",
     "IncompleteRead",
+    "InsecureRequestWarning",
     "InvalidHeader",
     "InvalidRequest",
     "InvalidResponse",
@@ -89,17 +99,21 @@ __all__ = [
     "LineTooLong",
     "NetworkError",
     "NotConnected",
+    "OriginStats",
     "PoolClosed",
+    "PoolStats",
     "PoolTimeout",
     "ProxyError",
     "ReadError",
     "ReadTimeout",
     "Response",
     "ResponseNotReady",
+    "Retry",
     "StateError",
     "TLSError",
     "Timeout",
     "TooManyHeaders",
+    "TraceEvent",
     "UnknownProtocol",
     "UnknownTransferEncoding",
     "UnsupportedResponse",

@@ -253,6 +253,26 @@ class HTTPConnection:
             and self._codec.is_reusable()
         )
 
+    @property
+    def timeout(self) -> Timeout:
+        """The budgets in force for the next exchange."""
+        return self._timeout
+
+    def set_timeout(self, timeout: Timeout) -> None:
+        """Use other budgets from the next exchange on (the pool's per-request ``timeout``)."""
+        self._timeout = timeout
+        if self._stream is not None:
+            self._stream.set_budgets(timeout)
+
+    def response_started(self) -> bool:
+        """True when bytes of the awaited response head have arrived.
+
+        After a failure, this tells "the server closed before answering"
+        (a stale keep-alive connection: safe to retry an idempotent
+        request) from "it began to answer" (never retried).
+        """
+        return self._codec.buffered > 0
+
     def response_pending(self) -> bool:
         """True while a response is owed or its body is being read (dugong)."""
         return self._response is not None or self._codec.pending > 0

@@ -30,12 +30,14 @@ __all__ = [
     "ConnectError",
     "ConnectTimeout",
     "ConnectionClosed",
+    "DecodingError",
     "ExcessBodyData",
     "FramingError",
     "HTTPException",
     "HeadTooLarge",
     "ImproperConnectionState",
     "IncompleteRead",
+    "InsecureRequestWarning",
     "InvalidHeader",
     "InvalidRequest",
     "InvalidResponse",
@@ -286,6 +288,29 @@ class UnknownTransferEncoding(UnsupportedResponse):
     """The response uses a transfer coding other than ``chunked`` (httplib's name).
 
     As :class:`InvalidResponse`: retry only an idempotent request.
+    """
+
+
+class DecodingError(InvalidResponse):
+    """The body's ``Content-Encoding`` could not be undone.
+
+    The coding is unknown or unavailable here, more codings are stacked than
+    the limit allows, or the compressed stream is corrupt or truncated. The
+    response arrived as the server sent it: a retry gets the same bytes, so
+    retry only an idempotent request, and only if the server may have
+    misbehaved once. ``decode_content=False`` gives the raw bytes.
+    """
+
+
+# --------------------------------------------------------------------------
+# Warnings.
+
+
+class InsecureRequestWarning(UserWarning):
+    """A pool was built with ``verify=False``: TLS without certificate checks.
+
+    Warned once per pool, when it is created, so an opt-out never goes
+    unnoticed in a log (urllib3's name for the same warning).
     """
 
 

@@ -12,6 +12,14 @@ Rules it keeps: two tasks reading one body at once raise at once
 (:class:`~aiohttpcore.exceptions.StateError`, CONVENTIONS.md rule 8); a
 response dropped with its body unread warns ``ResourceWarning`` (rule 15),
 because its connection then cannot be reused.
+
+Decoding: the pool may attach a :class:`~aiohttpcore._decoders.ContentDecoder`
+for the body's ``Content-Encoding``; every reader then hands out decoded
+bytes, never more at a time than the reader asked for (``readinto`` never
+more than the buffer holds), so a decompression bomb costs no memory. The
+connection is released as soon as the *encoded* body has arrived; decoded
+bytes still inside the decoder are read without it. ``discard`` skips
+decoding: what is thrown away need not be decompressed.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Final
 
-from .exceptions import HTTPException, StateError
+from ._decoders import ContentDecoder
+from .exceptions import DecodingError, HTTPException, StateError
 from .headers import Headers
 from .protocol import Data, EndOfMessage, ResponseHead
 from .stream import HTTPStream
@@ -28,6 +37,8 @@ from .stream import HTTPStream
 __all__ = ["Response"]
 
 _DISCARD_BUFFER: Final = 64 * 1024
+# The most decoded bytes one read(-1)/readall() step or iteration step yields.
+_DECODE_STEP: Final = 256 * 1024
 
 
 class Response:
@@ -46,9 +57,12 @@ class Response:
 
     __slots__ = (
         "_buffered",
+        "_content",
+        "_decoder",
         "_done",
         "_on_done",
         "_reading",
+        "_release",
         "_stream",
         "headers",
         "method",
@@ -81,6 +95,9 @@ class Response:
         self._buffered = b""  # the rest of a Data event larger than a read asked for
         self._reading = False
         self._done = bodiless
+        self._release: Callable[[Response, str], None] | None = None
+        self._decoder: ContentDecoder | None = None
+        self._content: bytes | None = None
 
     def __repr__(self) -> str:
         return f"<Response [{int(self.status)} {self.reason}]>"
@@ -93,6 +110,39 @@ class Response:
                 ResourceWarning,
                 stacklevel=1,
             )
+
+    def _set_release(self, callback: Callable[[Response, str], None]) -> bool:
+        """Call *callback* once the body's end has arrived (or the body was given up).
+
+        The pool's hook for giving the connection back; its second argument
+        says how the body ended: ``"end"``, ``"unread"`` (closed before its
+        end) or ``"error"``. Returns ``False`` (and keeps nothing) when the
+        body is already over: release now.
+        """
+        if self._done:
+            return False
+        self._release = callback
+        return True
+
+    def _notify_done(self, how: str) -> None:
+        self._on_done(self)
+        release, self._release = self._release, None
+        if release is not None:
+            release(self, how)
+
+    @property
+    def content(self) -> bytes:
+        """The whole body, once :meth:`readall` (or ``await pool.request(...)``) read it.
+
+        Raises:
+            StateError: the body has not been read whole.
+        """
+        if self._content is None:
+            raise StateError(
+                "the body was not read: use readall() (or await pool.request(...))",
+                host=self._stream.label,
+            )
+        return self._content
 
     # ------------------------------------------------------------ httplib's names
 
@@ -112,7 +162,9 @@ class Response:
         value = self.headers.get("content-length")
         if self._done:
             return 0
-        if value is None or "transfer-encoding" in self.headers or not value.isdigit():
+        if value is None or self._decoder is not None or not value.isdigit():
+            return None
+        if "transfer-encoding" in self.headers:
             return None
         return int(value) - self.received
 
@@ -144,20 +196,21 @@ class Response:
             return
         self._done = True
         self._buffered = b""
+        self._decoder = None
         self._stream.abort()
-        self._on_done(self)
+        self._notify_done("unread")
 
     def _failed(self) -> None:
         """A read failed: the body is lost and so is the connection; nothing to warn about."""
         if not self._done:
             self._done = True
             self._buffered = b""
-            self._on_done(self)
+            self._notify_done("error")
 
     def _finish(self, end: EndOfMessage) -> None:
         self.trailers = end.trailers
         self._done = True
-        self._on_done(self)
+        self._notify_done("end")
 
     def _poll_chunk(self) -> bytes | None:
         """The next body bytes if they are here now, ``b""`` at the end, ``None`` to wait.
@@ -202,6 +255,23 @@ class Response:
             raise
         return self._chunk_of(event)
 
+    async def _decoded(self, decoder: ContentDecoder, limit: int) -> bytes:
+        """The next decoded bytes, at most *limit* of them; ``b""`` at the end of the body."""
+        try:
+            while True:
+                data = decoder.read(limit)
+                if data:
+                    return data
+                if self._done:
+                    decoder.finish()
+                    return b""
+                raw = await self._next_chunk()
+                if raw:
+                    decoder.feed(raw)
+        except DecodingError:
+            self.close()  # the rest of the body is worthless: so is the connection
+            raise
+
     async def read(self, amount: int = -1) -> bytes:
         """Up to *amount* body bytes (at least one unless at the end); all of them if negative.
 
@@ -211,6 +281,11 @@ class Response:
             return await self.readall()
         self._enter()
         try:
+            decoder = self._decoder
+            if decoder is not None:
+                data = await self._decoded(decoder, amount) if amount else b""
+                self.received += len(data)
+                return data
             data = await self._next_chunk() if amount else b""
             if len(data) > amount:
                 data, self._buffered = data[:amount], data[amount:]
@@ -229,6 +304,13 @@ class Response:
         try:
             with memoryview(buffer) as target:
                 view = target.cast("B") if target.format != "B" else target
+                decoder = self._decoder
+                if decoder is not None and view.nbytes:
+                    data = await self._decoded(decoder, view.nbytes)
+                    count = len(data)
+                    view[:count] = data
+                    self.received += count
+                    return count
                 if not view.nbytes or (self._done and not self._buffered):
                     return 0
                 if self._buffered:
@@ -247,19 +329,34 @@ class Response:
             self._reading = False
 
     async def readall(self) -> bytes:
-        """The whole rest of the body."""
+        """The whole rest of the body.
+
+        Read from its first byte, the body is kept as :attr:`content`, and
+        later calls return it again (``await pool.request(...)`` reads it
+        so, and then ``await resp.read()`` gives the same bytes).
+        """
+        if self._content is not None:
+            return self._content
         self._enter()
         try:
+            whole = self.received == 0 and not self._buffered
             pieces = []
+            decoder = self._decoder
             while True:
-                data = self._poll_chunk()
-                if data is None:
-                    data = await self._next_chunk()
+                data: bytes | None
+                if decoder is not None:
+                    data = await self._decoded(decoder, _DECODE_STEP)
+                else:
+                    data = self._poll_chunk()
+                    if data is None:
+                        data = await self._next_chunk()
                 if not data:
                     break
                 pieces.append(data)
             body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             self.received += len(body)
+            if whole:
+                self._content = body
             return body
         finally:
             self._reading = False
@@ -269,6 +366,7 @@ class Response:
         self._enter()
         try:
             self._buffered = b""
+            self._decoder = None  # what is thrown away need not be decompressed
             if self._done:
                 return
             scratch = bytearray(_DISCARD_BUFFER)
@@ -289,7 +387,11 @@ class Response:
         while True:
             self._enter()
             try:
-                data = await self._next_chunk()
+                decoder = self._decoder
+                if decoder is not None:
+                    data = await self._decoded(decoder, _DECODE_STEP)
+                else:
+                    data = await self._next_chunk()
             finally:
                 self._reading = False
             if not data:

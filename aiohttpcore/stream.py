@@ -274,6 +274,11 @@ class HTTPStream(asyncio.BufferedProtocol):
 
     # ------------------------------------------------------------ state
 
+    def set_budgets(self, timeout: Timeout) -> None:
+        """Use *timeout*'s read and write budgets from the next wait on (per-request budgets)."""
+        self._read_timeout = timeout.read
+        self._write_timeout = timeout.write
+
     def is_closing(self) -> bool:
         """True once the server closed, the connection broke or we closed it."""
         return self._eof or self._closed or self.transport is None or self.transport.is_closing()
@@ -561,10 +566,13 @@ async def open_stream(
     local_address: str | None = None,
     uds: str | None = None,
     factory: Callable[[], HTTPStream] | None = None,
+    label: str | None = None,
 ) -> HTTPStream:
     """Open a TCP (or Unix socket) connection, TLS included when *ssl_context* is given.
 
     The TLS handshake counts toward ``budgets.connect`` (PROTOCOL-POLICY.md).
+    *label* names the server in errors when *host* is an address the
+    caller resolved itself (the pool's DNS cache).
 
     Raises:
         ConnectTimeout: not connected within ``budgets.connect``.
@@ -572,7 +580,8 @@ async def open_stream(
         ConnectError: anything else that kept the connection from opening.
     """
     loop = asyncio.get_running_loop()
-    label = f"{host}:{port}" if uds is None else f"{host} (unix socket {uds})"
+    if label is None:
+        label = f"{host}:{port}" if uds is None else f"{host} (unix socket {uds})"
     stream = factory() if factory is not None else HTTPStream(codec, label, loop, budgets)
     tls_name = (server_hostname or host) if ssl_context is not None else None
     try:

@@ -110,6 +110,7 @@ def build(cls: type[HTTPException]) -> HTTPException:
         (WriteTimeout, (WriteError, TimeoutError)),
         (PoolTimeout, (HTTPException, TimeoutError)),
         (PoolClosed, (HTTPException,)),
+        (exceptions.DecodingError, (InvalidResponse,)),
         (ProxyError, (HTTPException,)),
     ],
 )
@@ -120,10 +121,17 @@ def test_hierarchy(cls: type[HTTPException], bases: tuple[type[BaseException], .
 
 def test_every_class_is_under_the_root() -> None:
     classes = [getattr(exceptions, name) for name in exceptions.__all__]
-    assert all(issubclass(cls, HTTPException) for cls in classes if isinstance(cls, type)), (
-        "every exported class derives from HTTPException"
+    errors = [cls for cls in classes if isinstance(cls, type) and not issubclass(cls, Warning)]
+    assert all(issubclass(cls, HTTPException) for cls in errors), (
+        "every exported error class derives from HTTPException"
     )
-    assert len(CLASSES) == len(exceptions.__all__) - 1  # all but is_temp_network_error
+    # All but is_temp_network_error and the one warning class.
+    assert len(CLASSES) == len(exceptions.__all__) - 2
+
+
+def test_the_warning_is_a_user_warning_not_an_error() -> None:
+    assert issubclass(exceptions.InsecureRequestWarning, UserWarning)
+    assert not issubclass(exceptions.InsecureRequestWarning, HTTPException)
 
 
 @pytest.mark.parametrize("cls", [ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout])
