@@ -901,3 +901,57 @@ def test_end_headers_pre_send_error_leaves_codec_idle() -> None:
         codec.end_headers(host_header=HOST)
     assert send_state(codec) is SendState.IDLE
     assert codec.send_request("GET", "/", host_header=HOST).startswith(b"GET / ")
+
+
+# ------------------------------------------------------------------ the head cache
+
+
+def test_repeated_immutable_request_is_served_from_the_head_cache() -> None:
+    from aiohttpcore.protocol import writer
+
+    fields = (("User-Agent", "cache-test/1"), ("Accept", "*/*"))
+    first = make_codec().send_request("GET", "/cached", fields, host_header="example.org")
+    key_count = len(writer._HEAD_CACHE)
+    second_codec = make_codec()
+    second = second_codec.send_request("GET", "/cached", fields, host_header="example.org")
+    assert second == first
+    assert len(writer._HEAD_CACHE) == key_count  # a hit: nothing new stored
+    # Each request gets its own record: answering one early must not mark the other.
+    pending = second_codec._state.pending[0]
+    pending.close = True
+    third_codec = make_codec()
+    third_codec.send_request("GET", "/cached", fields, host_header="example.org")
+    assert third_codec._state.pending[0].close is False
+
+
+def test_head_cache_never_holds_a_rejected_head() -> None:
+    from aiohttpcore.protocol import writer
+
+    bad = (("X-Bad", "a\r\nInjected: 1"),)
+    for _ in range(2):
+        with pytest.raises(exc.InvalidRequest):
+            make_codec().send_request("GET", "/", bad, host_header="example.org")
+    assert not any(key[2] == bad for key in writer._HEAD_CACHE)
+
+
+def test_unhashable_tuple_headers_are_encoded_without_the_cache() -> None:
+    fields: Any = (["X-List", "value"],)
+    data = make_codec().send_request("GET", "/", fields, host_header="example.org")
+    assert b"X-List: value\r\n" in data
+
+
+def test_head_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttpcore.protocol import writer
+
+    monkeypatch.setattr(writer, "_HEAD_CACHE_SIZE", 3)
+    monkeypatch.setattr(writer, "_HEAD_CACHE", {})
+    for index in range(7):
+        make_codec().send_request("GET", f"/{index}", (), host_header="example.org")
+        assert len(writer._HEAD_CACHE) <= 3
+
+
+def test_head_cache_tells_false_from_zero() -> None:
+    # False == 0 and hash(False) == hash(0): a cache keyed on equality alone
+    # would hand a body_length=False request the accepted head of a 0.
+    make_codec().send_request("POST", "/", None, host_header=HOST, body_length=0)
+    assert_rejected("POST", body_length=False)
