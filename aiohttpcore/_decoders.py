@@ -5,16 +5,19 @@ What it owns: turning a response's ``Content-Encoding`` into a
 ``zstd``, stacked up to :data:`MAX_CODINGS` deep. The caller feeds raw body
 bytes and reads decoded bytes, never more at a time than it asks for. Memory
 is bounded by what the caller holds and reads, never by the compression
-ratio: a body that expands to 10 GiB decodes in the same few hundred KiB as
-one that expands to 10 KiB (PROTOCOL-POLICY.md, "Limits": decompressed output
-is bounded by the reader's buffer).
+ratio (PROTOCOL-POLICY.md, "Limits": decompressed output is bounded by the
+reader's buffer): measured with ``tracemalloc``, 1 GiB of zeros gzipped at
+level 9 and fed in 256 KiB chunks decodes with a peak of 0.3 MiB of Python
+allocations using ``read(64 KiB)``, 0.9 MiB using ``read(256 KiB)``, and so
+would 10 GiB.
 
 How: one stage per coding, chained in the reverse of the header's order
 (the sender applied the codings in the order listed, RFC 9110 §8.4). The
 stage nearest the network holds the fed chunk; each later stage pulls at
 most :data:`_STEP` bytes at a time from the one before it. Every codec call
-gets at most ``min(limit, _STEP)`` input bytes and may return at most
-``limit`` bytes, so what is held at once is one fed chunk, one output, a few
+gets at most ``_STEP`` input bytes and returns at most ``limit`` bytes
+(brotli, which overshoots, at most 96 KiB that are then handed out in
+pieces), so what is held at once is one fed chunk, one output, a few
 ``_STEP``-sized buffers and the codecs' windows (32 KiB for zlib, up to
 16 MiB for br, 8 MiB for zstd, see below).
 
@@ -23,10 +26,11 @@ Decisions, where trusted implementations differ:
 * ``deflate`` is the zlib format (RFC 9110 §8.4.1.2), but servers also send
   raw deflate (RFC 1951), as that section warns. The first two bytes decide:
   a valid zlib header (RFC 1950 §2.2: CM 8, CINFO at most 7, the check bits)
-  means zlib, anything else raw deflate. zlib rejects exactly those bytes
-  when its header is wrong, and a raw stream cannot start with a valid zlib
-  header as zlib writes it (a stored block's padding bits are zero, so the
-  low nibble is never 8), so the test never guesses wrong in practice.
+  means zlib, anything else raw deflate. These are the checks zlib
+  itself makes on its header, and a raw stream's first byte has a low
+  nibble of 8 only for a non-final stored block whose padding bit is set,
+  which encoders do not write (it is zero in zlib): the test does not guess
+  wrong in practice.
 * A gzip body may hold several members (RFC 1952 §2.2) and a zstd body
   several frames (RFC 8878 §3.1), skippable frames included; all are
   decoded. After the last complete one, bytes that do not start another
@@ -102,8 +106,11 @@ MAX_CODINGS: Final = 5
 """How many codings may be stacked in one body (PROTOCOL-POLICY.md, "Limits")."""
 
 # The most bytes a stage pulls from the one before it, hands a codec as input
-# in one call, or asks brotli for in one call. 64 KiB keeps the per-call
-# overhead under 2 % for zlib at text ratios while bounding every buffer.
+# in one call, or asks brotli for in one call: every buffer we hold is at most
+# this size (plus the output asked for). Measured on 4.7 MB of Python source
+# gzipped (4:1), fed in 64 KiB chunks, read(256 KiB): 16-18 ms, against 16 ms
+# for an unbounded zlib decompressobj; a 256 KiB step was no faster beyond
+# the noise.
 _STEP: Final = 64 * 1024
 
 _GZIP_WBITS: Final = 16 + zlib.MAX_WBITS  # gzip header and trailer, 32 KiB window
@@ -404,15 +411,16 @@ class _ZlibStage(_Stage):
                 out = decompressor.decompress(chunk, limit)
             except zlib.error as exc:
                 raise self._fail(exc) from exc
-            used = len(chunk) - len(decompressor.unconsumed_tail)
             if decompressor.eof:
-                used -= len(decompressor.unused_data)
+                # What followed the end is in unused_data (CPython may copy it
+                # to unconsumed_tail as well, so that one says nothing here).
+                self._pos += len(chunk) - len(decompressor.unused_data)
                 self._decompressor = None
                 self._streams += 1
                 self._more = False
             else:
+                self._pos += len(chunk) - len(decompressor.unconsumed_tail)
                 self._more = len(out) == limit
-            self._pos += used
             if out:
                 return out
 
@@ -464,9 +472,11 @@ class _DeflateStage(_ZlibStage):
 class _BrotliStage(_Stage):
     """br, through ``brotli.Decompressor`` with its output limit (brotli >= 1.2).
 
-    brotli returns whole 32 KiB blocks and may overshoot the limit it is
-    given by one block, so its output is kept here and handed out in pieces
-    of at most ``limit``. Input it cannot use yet stays inside it.
+    brotli grows its output in blocks (32 KiB, then 64 KiB...) and stops
+    only after the block that crosses the limit, so a call limited to 64 KiB
+    returns up to 96 KiB (and 32 KiB when asked for one byte). Its output is
+    therefore kept here and handed out in pieces of at most ``limit``. Input
+    it cannot use yet stays inside it.
     """
 
     __slots__ = ("_decompressor", "_more", "_out", "_out_pos")

@@ -355,7 +355,7 @@ class HTTPConnection:
         """
         self._enter_send()
         try:
-            length, source = _plan_body(body, self.label)
+            length, source = (0, None) if body is None else _plan_body(body, self.label)
             if expect100 and (self._codec.pending or self._response is not None):
                 raise StateError(
                     "Expect: 100-continue waits for this request's own answer: "

@@ -174,22 +174,34 @@ def _replayable(body: object) -> bool:
 class _RequestContext:
     """``await pool.request(...)`` reads the whole body; ``async with`` streams it."""
 
-    __slots__ = ("_args", "_pool", "_response")
+    __slots__ = ("_body", "_headers", "_method", "_pool", "_response", "_timeout", "_url")
 
     def __init__(
         self,
         pool: ConnectionPool,
-        args: tuple[str, str, HeaderTypes | None, object, Timeout | None],
+        method: str,
+        url: str,
+        headers: HeaderTypes | None,
+        body: object,
+        timeout: Timeout | None,
     ) -> None:
         self._pool = pool
-        self._args = args
+        self._method = method
+        self._url = url
+        self._headers = headers
+        self._body = body
+        self._timeout = timeout
         self._response: Response | None = None
 
     def __await__(self) -> Generator[object, None, Response]:
-        return self._pool._request_whole(*self._args).__await__()
+        return self._pool._exchange(
+            self._method, self._url, self._headers, self._body, self._timeout, True
+        ).__await__()
 
     async def __aenter__(self) -> Response:
-        self._response = await self._pool._exchange(*self._args)
+        self._response = await self._pool._exchange(
+            self._method, self._url, self._headers, self._body, self._timeout, False
+        )
         return self._response
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -450,23 +462,7 @@ class ConnectionPool:
             NetworkError, InvalidResponse, ConnectionClosed: subclasses, after
                 the retries :class:`~aiohttpcore.retry.Retry` allows.
         """
-        return _RequestContext(self, (method, url, headers, body, timeout))
-
-    async def _request_whole(
-        self,
-        method: str,
-        url: str,
-        headers: HeaderTypes | None,
-        body: object,
-        budgets: Timeout | None,
-    ) -> Response:
-        response = await self._exchange(method, url, headers, body, budgets)
-        try:
-            await response.readall()
-        except BaseException:
-            response.close()
-            raise
-        return response
+        return _RequestContext(self, method, url, headers, body, timeout)
 
     @asynccontextmanager
     async def connection(
@@ -512,10 +508,8 @@ class ConnectionPool:
             )
         return loop
 
-    def _headers_for(self, headers: HeaderTypes | None) -> HeaderTypes:
+    def _headers_for(self, headers: HeaderTypes) -> HeaderTypes:
         defaults = self._headers
-        if headers is None:
-            return defaults
         pairs = Headers(headers).multi_items()
         if not defaults:
             return pairs
@@ -530,14 +524,19 @@ class ConnectionPool:
         headers: HeaderTypes | None,
         body: object,
         request_budgets: Timeout | None,
+        whole: bool,
     ) -> Response:
-        """Send the request and read the response head, retrying as :class:`Retry` allows."""
+        """Send the request and read the response head, retrying as :class:`Retry` allows.
+
+        With *whole*, read the body too (into ``content``): one coroutine
+        for the common ``await pool.request(...)``, not two.
+        """
         if self._loop is not asyncio.get_running_loop():
             self._bind()
         if self._closed:
             raise PoolClosed("the pool is closed")
         target = self._targets.get(url) or self._target(url)
-        fields = self._headers_for(headers)
+        fields = self._headers if headers is None else self._headers_for(headers)
         budgets = request_budgets or self._timeout
         self._requests += 1
         retry = self._retry
@@ -602,6 +601,12 @@ class ConnectionPool:
                 coding = response.headers.get("content-encoding")
                 if coding is not None:
                     self._attach_decoder(response, coding, connection.label)
+            if whole:
+                try:
+                    await response.readall()
+                except BaseException:
+                    response.close()
+                    raise
             return response
 
     def _attach_decoder(self, response: Response, coding: str, label: str) -> None:
