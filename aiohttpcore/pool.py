@@ -37,6 +37,7 @@ import ipaddress
 import socket
 import ssl
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -354,6 +355,9 @@ class ConnectionPool:
         )
 
     def __del__(self) -> None:
+        sweeper = getattr(self, "_sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel()
         connections = getattr(self, "_connections", None)
         if connections and not self._closed:
             warnings.warn(
@@ -400,6 +404,8 @@ class ConnectionPool:
         idle = active = connecting = 0
         for key in books.origins:
             count = books.origin(key)
+            if not (count.idle or count.active or count.connecting or count.waiters):
+                continue  # an origin the books keep until the next sweep
             scheme, host, port, _context, _sni = key
             shown = f"[{host}]" if ":" in host else host
             origins[f"{scheme}://{shown}:{port}"] = OriginStats(
@@ -476,6 +482,8 @@ class ConnectionPool:
         It comes back to the pool when the block ends, if it is clean
         (:meth:`HTTPConnection.is_reusable`); otherwise it is closed.
         """
+        if self._loop is not asyncio.get_running_loop():
+            self._bind()
         target = self._target(url)
         budgets = timeout or self._timeout
         connection, _reused = await self._checkout(target, budgets)
@@ -596,7 +604,7 @@ class ConnectionPool:
                 self._emit("response_head", connection, int(response.status))
             # From here the response owns the connection: its end checks it in.
             if not response._set_release(connection.release_hook):
-                self._checkin(connection, "server_closed")
+                self._response_done(connection, response, "end")  # bodiless: over already
             elif self._decode:
                 coding = response.headers.get("content-encoding")
                 if coding is not None:
@@ -810,7 +818,7 @@ class ConnectionPool:
         self._settle(woken, to_close)
         if reusable and self._sweeper is None and self._books.keepalive_expiry is not None:
             self._sweeper = loop.call_at(
-                now + self._books.keepalive_expiry + 0.01, self._on_sweep_timer
+                now + self._books.keepalive_expiry + 0.01, _sweep_later, weakref.ref(self)
             )
 
     def _close(self, connection: _Pooled, reason: str) -> None:
@@ -836,7 +844,7 @@ class ConnectionPool:
         self._sweep(loop.time())
         if self._books.total_idle and self._books.keepalive_expiry is not None:
             self._sweeper = loop.call_at(
-                loop.time() + self._books.keepalive_expiry / 2, self._on_sweep_timer
+                loop.time() + self._books.keepalive_expiry / 2, _sweep_later, weakref.ref(self)
             )
 
     # ------------------------------------------------------------ DNS
@@ -891,6 +899,14 @@ class ConnectionPool:
             del self._dns[next(iter(self._dns))]
         self._dns[(host, port)] = (now + self._dns_ttl, addresses)
         return addresses
+
+
+def _sweep_later(pool: weakref.ref[ConnectionPool]) -> None:
+    """The sweep timer's callback: it holds the pool weakly, so a forgotten pool can be
+    collected (and warn ``ResourceWarning``) instead of living until its timer fires."""
+    alive = pool()
+    if alive is not None:
+        alive._on_sweep_timer()
 
 
 def _failure_reason(error: BaseException) -> str:

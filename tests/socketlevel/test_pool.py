@@ -1,0 +1,765 @@
+"""ConnectionPool against scripted raw servers: reuse, caps, waits, retries, TLS, life cycle.
+
+Every case checks what is public: the responses, ``pool.stats()``, the trace
+events, and what the servers saw (connections accepted, requests per
+connection, bodies, whether the client closed). The servers are
+:class:`~_pool_helpers.Responder` handlers on :class:`RawServer`, in the
+test's own loop, so each race the pool must survive (a server closing an
+idle connection, stray bytes, a request left unanswered) is made to happen
+at a chosen moment rather than hoped for. Budgets stay small (a second or
+two) so a pool that hangs fails fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import socket
+import ssl
+import urllib.parse
+import weakref
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from _support.rawserver import RawServer, read_request
+from _support.servers import TLSFiles
+
+from aiohttpcore import (
+    ConnectError,
+    ConnectionClosed,
+    ConnectionPool,
+    HTTPException,
+    InsecureRequestWarning,
+    NetworkError,
+    OriginStats,
+    PoolClosed,
+    PoolTimeout,
+    Response,
+    Retry,
+    StateError,
+    Timeout,
+    TLSError,
+    TraceEvent,
+    _ssl,
+)
+
+from ._pool_helpers import (
+    Ending,
+    Gauge,
+    Responder,
+    close_without_answer,
+    half_close_then_wait,
+    stray_bytes_keep_open,
+    stray_response_then_close,
+    until_client_closes,
+)
+
+SHORT = Timeout(connect=2.0, read=2.0, write=2.0, pool=2.0)
+STALE_ERRORS = (ConnectionClosed, NetworkError)
+
+
+async def until(predicate: Callable[[], bool], seconds: float = 1.0) -> None:
+    """Poll ``predicate`` until it holds (pool state changes on loop callbacks)."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110  (plain figures: no event to wait on)
+            await asyncio.sleep(0.005)
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def warm(pool: ConnectionPool, url: str, count: int) -> None:
+    """Leave *count* idle connections to *url*'s origin in *pool* (held together, then read)."""
+    async with contextlib.AsyncExitStack() as stack:
+        responses = [
+            await stack.enter_async_context(pool.request("GET", f"{url}/warm{i}"))
+            for i in range(count)
+        ]
+        for response in responses:
+            await response.readall()
+    assert pool.stats().idle == count
+
+
+# ---------------------------------------------------------------- 1. reuse
+
+
+@pytest.mark.asyncio
+async def test_sequential_requests_share_one_connection() -> None:
+    responder = Responder(b"hello")
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        for i in range(20):
+            response = await pool.request("GET", f"{server.base_url}/{i}")
+            assert response.status == 200
+            assert response.content == b"hello"
+            assert await response.read() == b"hello"
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert responder.on_connection(0) == [f"/{i}" for i in range(20)]
+    assert (stats.opened, stats.reused, stats.retried, stats.requests) == (1, 19, 0, 20)
+    assert (stats.idle, stats.active, stats.connecting, stats.waiters) == (1, 0, 0, 0)
+    assert stats.origins == {
+        server.base_url: OriginStats(idle=1, active=0, connecting=0, waiters=0)
+    }
+    assert stats.closed == {}
+
+
+# ---------------------------------------------------------------- 2. close detection
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["connection-close", "silent-close"])
+@pytest.mark.asyncio
+async def test_server_closing_after_every_response(announced: bool) -> None:
+    headers = (("Connection", "close"),) if announced else ()
+    responder = Responder(b"once", headers=headers, per_connection=1)
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        for i in range(20):
+            response = await pool.request("GET", f"{server.base_url}/{i}")
+            assert (response.status, response.content) == (200, b"once")
+        stats = pool.stats()
+    assert server.connection_count == 20
+    assert [responder.on_connection(i) for i in range(20)] == [[f"/{i}"] for i in range(20)]
+    assert stats.opened == 20
+    assert stats.reused == stats.retried  # only a stale attempt took an idle connection
+    if announced:
+        # Connection: close is seen with the response: never parked, never retried.
+        assert stats.closed == {"server_closed": 20}
+        assert stats.retried == 0
+    else:
+        # Each silent close is seen at checkin or checkout (server_closed), or costs
+        # exactly one retry of the GET on a fresh connection (closed as an error).
+        assert stats.closed.get("error", 0) == stats.retried
+        assert stats.closed.get("server_closed", 0) + stats.retried in (19, 20)
+        assert set(stats.closed) <= {"error", "server_closed"}
+
+
+@pytest.mark.asyncio
+async def test_post_on_a_connection_closed_unanswered_is_not_replayed() -> None:
+    # The first request is answered on a kept-alive connection; the second is
+    # read whole, then the server closes without a word (deterministic stale race).
+    responder = Responder(b"first", per_connection=1, ending=close_without_answer)
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        assert (await pool.request("GET", f"{server.base_url}/first")).content == b"first"
+        with pytest.raises(STALE_ERRORS) as info:
+            await pool.request("POST", f"{server.base_url}/upload", body=b"payload-123")
+        stats = pool.stats()
+    assert f"127.0.0.1:{server.port}" in str(info.value)
+    assert server.connection_count == 1  # no second attempt, not even on a fresh connection
+    posts = [request for request in responder.requests if request.method == "POST"]
+    assert [post.body for post in posts] == [b"payload-123"]
+    assert (stats.retried, stats.opened, stats.active, stats.idle) == (0, 1, 0, 0)
+    assert stats.closed == {"error": 1}
+
+
+# ---------------------------------------------------------------- 3. caps
+
+
+@pytest.mark.asyncio
+async def test_caps_hold_for_2000_concurrent_requests_over_six_origins() -> None:
+    gauge = Gauge()
+    responders = [Responder(b"capped", delay=0.002, gauge=gauge) for _ in range(6)]
+    budgets = Timeout(connect=5.0, read=10.0, write=10.0, pool=30.0)
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [await stack.enter_async_context(RawServer(r)) for r in responders]
+        pool = await stack.enter_async_context(
+            ConnectionPool(max_connections=50, max_connections_per_host=10, timeout=budgets)
+        )
+
+        async def one(i: int) -> tuple[int, bytes]:
+            response = await pool.request("GET", f"{servers[i % 6].base_url}/{i}")
+            return int(response.status), response.content
+
+        results = await asyncio.gather(*(one(i) for i in range(2000)))
+        stats = pool.stats()
+    assert results == [(200, b"capped")] * 2000
+    assert sorted(int(r.target[1:]) for x in responders for r in x.requests) == list(range(2000))
+    # 6 origins x 10 > 50: both caps bind, and both held as the servers saw it.
+    assert [x.max_open for x in responders] == [min(x.max_open, 10) for x in responders]
+    assert 10 < gauge.max_total <= 50
+    assert max(x.max_open for x in responders) == 10
+    assert (stats.active, stats.waiters, stats.connecting) == (0, 0, 0)
+    assert stats.idle <= 50
+    assert stats.requests == 2000
+    assert all(o.idle <= 10 and o.active == 0 for o in stats.origins.values())
+
+
+# ---------------------------------------------------------------- 4. PoolTimeout
+
+
+@pytest.mark.asyncio
+async def test_pool_timeout_leaves_the_books_as_they_were() -> None:
+    responder = Responder(b"held")
+    loop = asyncio.get_running_loop()
+    async with RawServer(responder) as server, ConnectionPool(max_connections=1) as pool:
+        async with pool.request("GET", f"{server.base_url}/held") as held:
+            before = pool.stats()
+            start = loop.time()
+            with pytest.raises(PoolTimeout, match="max_connections=1") as info:
+                await pool.request("GET", f"{server.base_url}/late", timeout=Timeout(pool=0.2))
+            waited = loop.time() - start
+            after = pool.stats()
+            assert isinstance(info.value, TimeoutError)
+            assert 0.19 <= waited < 1.0
+            assert (before.active, before.waiters, before.idle) == (1, 0, 0)
+            # `requests` counts what was asked of the pool, the timed-out request included.
+            assert after.requests == before.requests + 1
+            assert dataclasses.replace(after, requests=before.requests) == before
+            assert held.status == 200
+        # Leaving the block drained the small body: the connection is kept.
+        assert (await pool.request("GET", f"{server.base_url}/again")).content == b"held"
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert responder.on_connection(0) == ["/held", "/again"]  # /late never left the client
+    assert (stats.opened, stats.reused, stats.idle, stats.active) == (1, 1, 1, 0)
+
+
+# ---------------------------------------------------------------- 5. TLS contexts
+
+
+@pytest.mark.asyncio
+async def test_one_tls_context_for_1000_requests_to_three_origins(
+    tls_files: TLSFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server_contexts = [tls_files.server_context() for _ in range(3)]  # before counting
+    created: list[object] = []
+    original = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        created.append(kwargs.get("cafile"))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_ssl, "_configured", {})  # the process-wide cache, restored after
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    responders = [Responder(b"secure") for _ in range(3)]
+    ca = str(tls_files.ca_pem_path)
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [
+            await stack.enter_async_context(RawServer(r, ssl=c))
+            for r, c in zip(responders, server_contexts, strict=True)
+        ]
+        pool = await stack.enter_async_context(
+            ConnectionPool(cafile=ca, max_connections_per_host=4, timeout=SHORT)
+        )
+
+        async def one(i: int) -> bytes:
+            return (await pool.request("GET", f"{servers[i % 3].base_url}/{i}")).content
+
+        bodies = await asyncio.gather(*(one(i) for i in range(1000)))
+        stats = pool.stats()
+    assert bodies == [b"secure"] * 1000
+    assert created == [ca]  # one context, built when the pool was configured
+    assert sum(len(r.requests) for r in responders) == 1000
+    assert 3 <= stats.opened <= 12
+    assert set(stats.origins) == {s.base_url for s in servers}
+
+
+@pytest.mark.asyncio
+async def test_verify_false_warns_once_per_pool_and_checks_nothing(tls_files: TLSFiles) -> None:
+    responder = Responder(b"unchecked")
+    async with RawServer(responder, ssl=tls_files.server_context()) as server:
+        url = f"{server.base_url}/x"
+        with pytest.warns(InsecureRequestWarning, match="verify=False") as warned:
+            insecure, other = (ConnectionPool(verify=False, timeout=SHORT) for _ in range(2))
+        assert len(warned) == 2  # once per pool
+        # Any further warning would fail the test (filterwarnings = error): none per
+        # request or per connection.
+        async with insecure, other:
+            for _ in range(3):
+                assert (await insecure.request("GET", url)).content == b"unchecked"
+            assert (await other.request("GET", url)).content == b"unchecked"
+            async with insecure.connection(url) as conn:
+                assert conn.get_ssl_peercert() == {}  # no certificate was checked
+        # The verifying default (system store) refuses the test CA: another context.
+        async with ConnectionPool(timeout=SHORT) as strict:
+            with pytest.raises(TLSError):
+                await strict.request("GET", url)
+            assert strict.stats().retried == 0
+        async with ConnectionPool(cafile=str(tls_files.ca_pem_path), timeout=SHORT) as checked:
+            assert (await checked.request("GET", url)).content == b"unchecked"
+            async with checked.connection(url) as conn:
+                peer = conn.get_ssl_peercert()
+                assert isinstance(peer, dict)
+                assert peer["subjectAltName"]
+
+
+# ---------------------------------------------------------------- 6. misbehaviour while idle
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [stray_response_then_close, stray_bytes_keep_open, half_close_then_wait],
+    ids=["stray-408-then-close", "stray-bytes", "half-close"],
+)
+@pytest.mark.asyncio
+async def test_idle_connection_spoiled_by_the_server_is_not_reused(ending: Ending) -> None:
+    responder = Responder(b"fresh", per_connection=1, ending=ending, limited=1)
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        assert (await pool.request("GET", f"{server.base_url}/1")).content == b"fresh"
+        async with asyncio.timeout(1.0):
+            await responder.misbehaved.wait()
+        await asyncio.sleep(0.05)  # the bytes or the FIN reach the client
+        second = await pool.request("GET", f"{server.base_url}/2")
+        assert (second.status, second.content) == (200, b"fresh")  # never the stray answer
+        async with asyncio.timeout(1.0):
+            await server.connections[0].wait_lost()
+        stats = pool.stats()
+    assert server.connection_count == 2
+    assert [responder.on_connection(0), responder.on_connection(1)] == [["/1"], ["/2"]]
+    assert stats.closed == {"server_closed": 1}
+    assert (stats.opened, stats.reused, stats.retried) == (2, 0, 0)
+    if ending is not stray_response_then_close:
+        assert server.connections[0].closed_by_client
+
+
+# ---------------------------------------------------------------- 7. keepalive_expiry
+
+
+@pytest.mark.asyncio
+async def test_idle_connection_expires_on_its_own() -> None:
+    responder = Responder()
+    loop = asyncio.get_running_loop()
+    async with RawServer(responder) as server, ConnectionPool(keepalive_expiry=0.2) as pool:
+        await pool.request("GET", f"{server.base_url}/1")
+        parked = loop.time()
+        record = server.connections[0]
+
+        async def when_closed() -> float:
+            await record.wait_closed_by_client()
+            return loop.time()
+
+        closing = asyncio.create_task(when_closed())
+        await asyncio.sleep(0.1)
+        assert not record.closed_by_client
+        assert pool.stats().idle == 1
+        await asyncio.sleep(0.3)  # 0.4 s idle, and no request to trigger a sweep
+        assert closing.done()
+        assert closing.result() - parked >= 0.19
+        stats = pool.stats()
+        assert stats.closed == {"expired": 1}
+        assert (stats.idle, stats.active) == (0, 0)
+        await pool.request("GET", f"{server.base_url}/2")
+        assert pool.stats().opened == 2
+    assert server.connection_count == 2
+    assert [responder.on_connection(0), responder.on_connection(1)] == [["/1"], ["/2"]]
+
+
+# ---------------------------------------------------------------- 8. leaving a body unread
+
+
+@pytest.mark.asyncio
+async def test_small_body_left_unread_is_drained_and_the_connection_kept() -> None:
+    responder = Responder(b"small body")
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        async with pool.request("GET", f"{server.base_url}/1") as response:
+            assert response.status == 200
+        assert response.closed
+        assert (await pool.request("GET", f"{server.base_url}/2")).content == b"small body"
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert responder.on_connection(0) == ["/1", "/2"]
+    assert (stats.opened, stats.reused, stats.closed) == (1, 1, {})
+
+
+def _chunked(body: bytes, size: int = 65536) -> bytes:
+    chunks = b"".join(
+        b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size])
+        for i in range(0, len(body), size)
+    )
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+
+
+BIG = b"b" * (10 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+@pytest.mark.asyncio
+async def test_big_body_left_unread_closes_the_connection(framing: str) -> None:
+    responder = Responder(BIG) if framing == "content-length" else Responder(raw=_chunked(BIG))
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        async with pool.request("GET", f"{server.base_url}/1") as response:
+            assert await response.read(10) == b"b" * 10
+        assert response.closed
+        stats = pool.stats()
+        assert stats.closed == {"unread": 1}
+        assert (stats.idle, stats.active) == (0, 0)
+        again = await pool.request("GET", f"{server.base_url}/2")
+        assert len(again.content) == len(BIG)
+        stats = pool.stats()
+    assert server.connection_count == 2
+    assert [responder.on_connection(0), responder.on_connection(1)] == [["/1"], ["/2"]]
+    assert (stats.opened, stats.reused) == (2, 0)
+
+
+# ---------------------------------------------------------------- 9. retries
+
+
+@pytest.mark.asyncio
+async def test_connect_failure_is_not_retried_by_default() -> None:
+    port = closed_port()
+    events: list[TraceEvent] = []
+    async with ConnectionPool(trace=events.append, timeout=SHORT) as pool:
+        with pytest.raises(ConnectError) as info:
+            await pool.request("GET", f"http://127.0.0.1:{port}/")
+        stats = pool.stats()
+    assert f"127.0.0.1:{port}" in str(info.value)
+    assert [e.name for e in events] == ["connect_start", "connection_closed"]
+    assert (stats.retried, stats.opened, stats.active, stats.connecting) == (0, 0, 0, 0)
+
+
+@pytest.mark.asyncio
+async def test_connect_failure_retried_as_allowed_with_backoff() -> None:
+    port = closed_port()
+    events: list[TraceEvent] = []
+    loop = asyncio.get_running_loop()
+    retry = Retry(connect=2, backoff_factor=0.01)
+    async with ConnectionPool(trace=events.append, retries=retry, timeout=SHORT) as pool:
+        start = loop.time()
+        with pytest.raises(ConnectError):
+            await pool.request("GET", f"http://127.0.0.1:{port}/")
+        elapsed = loop.time() - start
+        stats = pool.stats()
+    starts = [e for e in events if e.name == "connect_start"]
+    assert len(starts) == 3
+    assert elapsed >= 0.01 + 0.02  # backoff before retries 1 and 2
+    assert starts[2].time - starts[0].time >= 0.029
+    assert (stats.retried, stats.opened, stats.active, stats.connecting) == (2, 0, 0, 0)
+
+
+@pytest.mark.parametrize(("method", "body"), [("GET", None), ("PUT", b"replayable")])
+@pytest.mark.asyncio
+async def test_idempotent_request_on_a_stale_connection_is_retried_once(
+    method: str, body: bytes | None
+) -> None:
+    responder = Responder(b"answer", per_connection=1, ending=close_without_answer)
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        await warm(pool, server.base_url, 1)
+        response = await pool.request(method, f"{server.base_url}/stale", body=body)
+        assert (response.status, response.content) == (200, b"answer")
+        stats = pool.stats()
+    assert server.connection_count == 2
+    assert [responder.on_connection(0), responder.on_connection(1)] == [
+        ["/warm0", "/stale"],
+        ["/stale"],
+    ]
+    stale = [r for r in responder.requests if r.target == "/stale"]
+    assert [r.body for r in stale] == [body or b""] * 2  # the same body, sent whole twice
+    assert (stats.retried, stats.opened) == (1, 2)
+    assert stats.closed == {"error": 1}
+
+
+@pytest.mark.asyncio
+async def test_stale_retry_happens_once_and_never_twice() -> None:
+    responder = Responder(b"answer", per_connection=1, ending=close_without_answer)
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        await warm(pool, server.base_url, 2)
+        # Both idle connections are stale: the retry lands on the second and fails too.
+        with pytest.raises(STALE_ERRORS):
+            await pool.request("GET", f"{server.base_url}/twice")
+        stats = pool.stats()
+    assert server.connection_count == 2  # no third attempt on a fresh connection
+    assert [r.target for r in responder.requests].count("/twice") == 2
+    assert {responder.on_connection(0)[-1], responder.on_connection(1)[-1]} == {"/twice"}
+    assert stats.retried == 1
+    assert stats.closed == {"error": 2}
+
+
+@pytest.mark.asyncio
+async def test_retry_never_surfaces_the_stale_connection() -> None:
+    responder = Responder(b"answer", per_connection=1, ending=close_without_answer)
+    pool = ConnectionPool(retries=Retry.never(), timeout=SHORT)
+    async with RawServer(responder) as server, pool:
+        await warm(pool, server.base_url, 1)
+        with pytest.raises(STALE_ERRORS):
+            await pool.request("GET", f"{server.base_url}/once")
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert responder.on_connection(0) == ["/warm0", "/once"]
+    assert (stats.retried, stats.closed) == (0, {"error": 1})
+
+
+# ---------------------------------------------------------------- 10. one event loop
+
+
+@pytest.mark.asyncio
+async def test_request_from_another_event_loop_raises_state_error() -> None:
+    responder = Responder()
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        url = f"{server.base_url}/x"
+        await pool.request("GET", url)
+
+        async def elsewhere() -> None:
+            async with asyncio.timeout(2.0):
+                await pool.request("GET", url)
+
+        with pytest.raises(StateError, match="event loop"):
+            await asyncio.to_thread(asyncio.run, elsewhere())
+        assert (await pool.request("GET", url)).content == b"ok"  # still fine at home
+        stats = pool.stats()
+    assert responder.on_connection(0) == ["/x", "/x"]
+    assert (stats.opened, stats.idle, stats.active) == (1, 1, 0)
+
+
+@pytest.mark.asyncio
+async def test_borrowing_from_another_event_loop_raises_state_error() -> None:
+    responder = Responder()
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        url = f"{server.base_url}/x"
+        await pool.request("GET", url)
+
+        async def elsewhere() -> None:
+            async with asyncio.timeout(2.0), pool.connection(url):
+                pass  # never touch a connection of the other loop
+
+        with pytest.raises(StateError, match="event loop"):
+            await asyncio.to_thread(asyncio.run, elsewhere())
+        stats = pool.stats()
+    assert (stats.opened, stats.idle, stats.active) == (1, 1, 0)
+
+
+# ---------------------------------------------------------------- 11. leaks
+
+
+@pytest.mark.asyncio
+async def test_pool_dropped_with_an_open_connection_warns() -> None:
+    responder = Responder()
+    async with RawServer(responder) as server:
+        pool = ConnectionPool(timeout=SHORT)
+        response = await pool.request("GET", f"{server.base_url}/")
+        assert pool.stats().idle == 1
+        ref = weakref.ref(pool)
+        del pool, response
+        try:
+            with pytest.warns(ResourceWarning) as warned:
+                gc.collect()
+            assert any("ConnectionPool" in str(w.message) for w in warned)
+            assert ref() is None
+        finally:
+            leftover = ref()
+            if leftover is not None:  # a failed check must not leak into other tests
+                await leftover.aclose()
+                del leftover
+        async with asyncio.timeout(1.0):
+            await server.connections[0].wait_closed_by_client()
+
+
+# ---------------------------------------------------------------- 12. aclose
+
+
+@pytest.mark.asyncio
+async def test_aclose_fails_waiters_readers_and_later_requests() -> None:
+    async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
+        await until_client_closes(reader)
+
+    async with RawServer(stall) as server:
+        pool = ConnectionPool(max_connections=1, timeout=SHORT)
+        url = f"{server.base_url}/stalled"
+
+        async def request() -> Response:
+            return await pool.request("GET", url)
+
+        async with pool.request("GET", url) as response:
+            assert await response.read(5) == b"hello"
+            waiter = asyncio.create_task(request())
+            reader = asyncio.create_task(response.read(5))
+            await until(lambda: pool.stats().waiters == 1)
+            await pool.aclose()
+            with pytest.raises(PoolClosed):
+                await waiter
+            async with asyncio.timeout(1.0):
+                with pytest.raises(HTTPException) as info:
+                    await reader
+            assert not isinstance(info.value, PoolClosed)  # the read failed, named as such
+        with pytest.raises(PoolClosed):
+            await pool.request("GET", url)
+        await pool.aclose()  # twice is fine
+        stats = pool.stats()
+        async with asyncio.timeout(1.0):
+            await server.connections[0].wait_closed_by_client()
+    assert server.connection_count == 1
+    assert (stats.idle, stats.active, stats.waiters, stats.connecting) == (0, 0, 0, 0)
+
+
+# ---------------------------------------------------------------- 13. trace hooks
+
+
+@pytest.mark.asyncio
+async def test_trace_of_a_tls_request_then_a_reused_one(tls_files: TLSFiles) -> None:
+    events: list[TraceEvent] = []
+    responder = Responder(b"traced")
+    pool = ConnectionPool(cafile=str(tls_files.ca_pem_path), trace=events.append, timeout=SHORT)
+    async with RawServer(responder, ssl=tls_files.server_context()) as server:
+        async with pool:
+            await pool.request("GET", f"{server.base_url}/1")
+            first = list(events)
+            await pool.request("GET", f"{server.base_url}/2")
+            second = events[len(first) :]
+        closing = events[len(first) + len(second) :]
+    assert [e.name for e in first] == [
+        "connect_start",
+        "connect_end",
+        "tls_done",
+        "request_sent",
+        "response_head",
+        "response_end",
+        "connection_released",
+    ]
+    assert [e.name for e in second] == [e.name for e in first[3:]]  # reused: no connect events
+    assert [(e.name, e.detail) for e in closing] == [("connection_closed", "pool_closed")]
+    assert {(e.origin, e.connection) for e in events} == {(server.base_url, first[0].connection)}
+    times = [e.time for e in events]
+    assert times == sorted(times)
+    assert [e.detail for e in events if e.name == "response_head"] == [200, 200]
+
+
+@pytest.mark.asyncio
+async def test_trace_of_a_bodiless_response_has_its_end() -> None:
+    events: list[TraceEvent] = []
+    responder = Responder(raw=b"HTTP/1.1 204 No Content\r\n\r\n")
+    pool = ConnectionPool(trace=events.append, timeout=SHORT)
+    async with RawServer(responder) as server, pool:
+        response = await pool.request("GET", f"{server.base_url}/empty")
+        assert (response.status, response.content) == (204, b"")
+        assert pool.stats().idle == 1
+    names = [e.name for e in events]
+    assert names[: names.index("connection_released") + 1] == [
+        "connect_start",
+        "connect_end",
+        "request_sent",
+        "response_head",
+        "response_end",
+        "connection_released",
+    ]
+
+
+# ---------------------------------------------------------------- 14. borrowed connections
+
+
+async def _pipeline_three(pool: ConnectionPool, url: str) -> None:
+    async with pool.connection(url) as conn:
+        for i in range(3):
+            await conn.send_request("GET", f"/pipe{i}")
+        for _ in range(3):
+            response = await conn.read_response()
+            assert await response.readall() == b"piped"
+        assert conn.is_reusable()
+
+
+@pytest.mark.asyncio
+async def test_borrowed_connection_pipelines_then_serves_the_pool() -> None:
+    responder = Responder(b"piped")
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        await _pipeline_three(pool, f"{server.base_url}/")  # the pool's very first use
+        assert pool.stats().idle == 1
+        assert (await pool.request("GET", f"{server.base_url}/after")).content == b"piped"
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert responder.on_connection(0) == ["/pipe0", "/pipe1", "/pipe2", "/after"]
+    assert (stats.opened, stats.idle, stats.active) == (1, 1, 0)
+
+
+@pytest.mark.asyncio
+async def test_borrowed_connection_is_the_idle_one() -> None:
+    responder = Responder(b"piped")
+    async with RawServer(responder) as server, ConnectionPool(timeout=SHORT) as pool:
+        assert (await pool.request("GET", f"{server.base_url}/before")).content == b"piped"
+        await _pipeline_three(pool, f"{server.base_url}/")
+        assert (await pool.request("GET", f"{server.base_url}/after")).content == b"piped"
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert responder.on_connection(0) == ["/before", "/pipe0", "/pipe1", "/pipe2", "/after"]
+    assert (stats.opened, stats.reused, stats.idle, stats.active) == (1, 2, 1, 0)
+
+
+# ---------------------------------------------------------------- 15. Unix sockets
+
+
+@contextlib.asynccontextmanager
+async def unix_server(path: Path, responder: Responder) -> AsyncIterator[None]:
+    """Serve *responder* on a Unix socket; on exit, wait for every handler, close everything."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        try:
+            await responder(reader, writer)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_unix_server(serve, path=str(path))
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()
+        await until(lambda: responder.finished == responder.connections, 2.0)
+        for writer in writers:
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+@pytest.mark.asyncio
+async def test_http_unix_url(tmp_path: Path) -> None:
+    path = tmp_path / "pool.sock"
+    responder = Responder(b"unix")
+    url = f"http+unix://{urllib.parse.quote(str(path), safe='')}/over/unix"
+    async with unix_server(path, responder), ConnectionPool(timeout=SHORT) as pool:
+        for _ in range(2):
+            response = await pool.request("GET", url)
+            assert (response.status, response.content) == (200, b"unix")
+        stats = pool.stats()
+    assert responder.connections == 1
+    assert [(r.target, r.get("host")) for r in responder.requests] == [
+        ("/over/unix", "localhost")
+    ] * 2
+    assert (stats.opened, stats.reused, stats.idle) == (1, 1, 1)
+
+
+@pytest.mark.asyncio
+async def test_pool_wide_unix_socket(tmp_path: Path) -> None:
+    path = tmp_path / "pool.sock"
+    responder = Responder(b"unix")
+    pool = ConnectionPool(uds=str(path), timeout=SHORT)
+    async with unix_server(path, responder), pool:
+        for _ in range(2):
+            assert (await pool.request("GET", "http://api.test/v1")).content == b"unix"
+    assert responder.connections == 1
+    assert [(r.target, r.get("host")) for r in responder.requests] == [("/v1", "api.test")] * 2
+
+
+# ---------------------------------------------------------------- 16. DNS cache
+
+
+@pytest.mark.asyncio
+async def test_dns_cache_resolves_a_name_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    loop = asyncio.get_running_loop()
+    resolved: list[tuple[object, object]] = []
+    original = loop.getaddrinfo
+
+    async def counting(host: object, port: object, *args: object, **kwargs: object) -> object:
+        resolved.append((host, port))
+        return await original(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "getaddrinfo", counting)
+    # A new connection per request: each one would resolve without the cache.
+    responder = Responder(b"dns", headers=(("Connection", "close"),))
+    async with (
+        RawServer(responder) as server,
+        ConnectionPool(dns_cache_ttl=60, timeout=SHORT) as pool,
+    ):
+        url = f"http://localhost:{server.port}/cached"
+        for _ in range(5):
+            assert (await pool.request("GET", url)).content == b"dns"
+        stats = pool.stats()
+    assert resolved.count(("localhost", server.port)) == 1
+    assert stats.opened == 5
+    assert server.connection_count == 5
+    assert [r.get("host") for r in responder.requests] == [f"localhost:{server.port}"] * 5
