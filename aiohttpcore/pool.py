@@ -730,9 +730,10 @@ class ConnectionPool:
                 self._settle(*_pool_state.cancel(books, waiter, loop.time()))
                 if isinstance(error, TimeoutError) and not isinstance(error, HTTPException):
                     raise PoolTimeout(
-                        f"no connection to {key[1]}:{key[2]} came free within "
-                        f"{budgets.pool} s (max_connections={books.max_connections}, "
-                        f"max_connections_per_host={books.max_per_host})"
+                        f"no connection came free within {budgets.pool} s "
+                        f"(max_connections={books.max_connections}, "
+                        f"max_connections_per_host={books.max_per_host})",
+                        host=f"{key[1]}:{key[2]}",
                     ) from None
                 raise
         connection = waiter.connection
