@@ -604,8 +604,8 @@ class ConnectionPool:
                 self._emit("response_head", connection, int(response.status))
             # From here the response owns the connection: its end checks it in.
             if not response._set_release(connection.release_hook):
-                self._response_done(connection, response, "end")  # bodiless: over already
-            elif self._decode:
+                self._response_done(connection, response, "end")  # the body came with the head
+            if self._decode and (response._buffered or not response._done):
                 coding = response.headers.get("content-encoding")
                 if coding is not None:
                     self._attach_decoder(response, coding, connection.label)

@@ -332,6 +332,13 @@ class HTTPStream(asyncio.BufferedProtocol):
             self._resume_reading()  # idle again: see the server's EOF without a request
         return event  # type: ignore[return-value]  # not NEED_DATA
 
+    def whole_body(self) -> bytes | None:
+        """The whole rest of a body of known length if it is all here now (see the codec's)."""
+        data = self._codec.whole_body()
+        if data is not None and self._reading_paused:
+            self._resume_reading()  # idle again: see the server's EOF
+        return data
+
     async def next_event(self) -> ResponseHead | Informational | Data | EndOfMessage:
         """The next event of the response being read, waiting as long as the budgets allow."""
         codec = self._codec

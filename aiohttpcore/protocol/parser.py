@@ -451,6 +451,30 @@ class ResponseParser:
         reader = self.reader
         return reader is _NO_BODY or (isinstance(reader, _LengthReader) and not reader.remaining)
 
+    def take_whole_body(self) -> bytes | None:
+        """The rest of a body of known length, if every byte of it is buffered; else ``None``.
+
+        On success the body is consumed and its reader is at the end; on
+        ``None`` nothing changed. Bytes after the body stay buffered.
+        """
+        reader = self.reader
+        if reader is _NO_BODY:
+            return b""
+        if type(reader) is not _LengthReader:
+            return None
+        remaining = reader.remaining
+        buffer = self.buffer
+        if len(buffer) < remaining:
+            return None
+        if len(buffer) == remaining:
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:remaining])
+            del buffer[:remaining]
+        reader.remaining = 0
+        return data
+
     def body_piece(self) -> int | EndOfMessage | None:
         """How many body bytes now lead the buffer (> 0), the end of the body, or ``None`` to wait.
 

@@ -895,3 +895,65 @@ def test_body_known_empty_only_when_no_byte_can_follow(
     codec.receive_data(response)
     assert isinstance(codec.next_event(), ResponseHead)
     assert codec.body_known_empty() is empty
+
+
+# ------------------------------------------------------------------ whole_body
+
+
+def test_whole_body_takes_a_complete_length_body_and_ends_the_message() -> None:
+    codec = codec_for()
+    codec.receive_data(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    next_head(codec)
+    assert codec.whole_body() == b"hello"
+    assert codec.recv_state is RecvState.IDLE
+    assert codec.is_reusable()
+
+
+def test_whole_body_leaves_what_follows_the_body_buffered() -> None:
+    codec = codec_for()
+    codec.send_request("GET", "/2", host_header=HOST)
+    codec.receive_data(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nyou"
+    )
+    next_head(codec)
+    assert codec.whole_body() == b"hi"
+    next_head(codec)
+    assert codec.whole_body() == b"you"
+    assert codec.is_reusable()
+
+
+def test_whole_body_of_a_bodiless_response_is_empty() -> None:
+    codec = codec_for("HEAD")
+    codec.receive_data(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+    next_head(codec)
+    assert codec.whole_body() == b""
+    assert codec.is_reusable()
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel",  # not all here yet
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close",
+    ],
+    ids=["partial", "chunked", "until-close"],
+)
+def test_whole_body_declines_and_changes_nothing(response: bytes) -> None:
+    codec = codec_for()
+    codec.receive_data(response)
+    next_head(codec)
+    buffered = codec.buffered
+    assert codec.whole_body() is None
+    assert codec.recv_state is RecvState.BODY
+    assert codec.buffered == buffered
+    assert isinstance(codec.next_event(), Data)  # events go on as before
+
+
+def test_whole_body_declines_before_the_head() -> None:
+    codec = codec_for()
+    codec.receive_data(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    assert codec.whole_body() is None  # the head is not read yet
+    next_head(codec)
+    assert codec.whole_body() == b"hello"
