@@ -33,13 +33,22 @@ import platform
 import resource
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final
 
 from benchmarks.connection import _server
 from benchmarks.connection._common import Peer, Session, Target, WrongAnswer
 
-__all__ = ["CLIENTS", "LOOPS", "WORKLOADS", "load", "main"]
+__all__ = [
+    "CLIENTS",
+    "LOOPS",
+    "WORKLOADS",
+    "Stopwatch",
+    "client_parser",
+    "load",
+    "main",
+    "run_measurement",
+]
 
 CLIENTS: Final = ("raw", "aiohttpcore", "aiohttp", "httpx")
 LOOPS: Final = ("asyncio", "uvloop")
@@ -75,6 +84,35 @@ def _loop_factory(loop: str) -> tuple[Callable[[], asyncio.AbstractEventLoop], s
 
         return uvloop.new_event_loop, f"uvloop {importlib.metadata.version('uvloop')}"
     return asyncio.new_event_loop, f"asyncio (Python {platform.python_version()})"
+
+
+class Stopwatch:
+    """The wall clock, the process's CPU time and its resource usage, read at a start and end."""
+
+    __slots__ = ("_cpu", "_usage", "started")
+
+    def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> float:
+        """Read the counters (the wall clock last); the ``perf_counter`` reading."""
+        self._usage = resource.getrusage(resource.RUSAGE_SELF)
+        self._cpu = time.process_time()
+        self.started = time.perf_counter()
+        return self.started
+
+    def stop(self) -> dict[str, float]:
+        """Read them again (the wall clock first); what was spent since ``start``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "wall_s": wall - self.started,
+            "cpu_s": cpu - self._cpu,
+            "user_s": usage.ru_utime - self._usage.ru_utime,
+            "sys_s": usage.ru_stime - self._usage.ru_stime,
+            "voluntary_switches": usage.ru_nvcsw - self._usage.ru_nvcsw,
+            "involuntary_switches": usage.ru_nivcsw - self._usage.ru_nivcsw,
+        }
 
 
 async def _repeat(
@@ -117,8 +155,8 @@ async def _measure(
             warm += more
         profiler = cProfile.Profile() if args.profile else None
         count = args.requests or None
-        ru0 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu0, t0 = time.process_time(), time.perf_counter()
+        watch = Stopwatch()
+        t0 = watch.start()
         if profiler is not None:
             profiler.enable()
         ops, total = await _repeat(
@@ -126,48 +164,70 @@ async def _measure(
         )
         if profiler is not None:
             profiler.disable()
-        t1, cpu1 = time.perf_counter(), time.process_time()
-        ru1 = resource.getrusage(resource.RUSAGE_SELF)
+        spent = watch.stop()
         if profiler is not None:
             profiler.dump_stats(args.profile)
     finally:
         await session.aclose()
-    return {
-        "warmup_ops": warm,
-        "ops": ops,
-        "bytes": total,
-        "wall_s": t1 - t0,
-        "cpu_s": cpu1 - cpu0,
-        "user_s": ru1.ru_utime - ru0.ru_utime,
-        "sys_s": ru1.ru_stime - ru0.ru_stime,
-        "voluntary_switches": ru1.ru_nvcsw - ru0.ru_nvcsw,
-        "involuntary_switches": ru1.ru_nivcsw - ru0.ru_nivcsw,
-    }
+    return {"warmup_ops": warm, "ops": ops, "bytes": total, **spent}
+
+
+def client_parser(prog: str, clients: Sequence[str]) -> argparse.ArgumentParser:
+    """The arguments every client process takes; the caller adds its third positional one."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="One timed run of one client; prints one JSON object. Used by the runner.",
+    )
+    parser.add_argument("client", choices=clients)
+    parser.add_argument("loop", choices=LOOPS)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--duration", type=float, default=2.0, help="seconds timed")
+    parser.add_argument("--warmup", type=float, default=0.3, help="seconds of warm-up")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the timed part into FILE")
+    return parser
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.connection._client",
-        description="One timed run of one client; prints one JSON object. Used by the runner.",
-    )
-    parser.add_argument("client", choices=CLIENTS)
-    parser.add_argument("loop", choices=LOOPS)
+    parser = client_parser("python -m benchmarks.connection._client", CLIENTS)
     parser.add_argument("workload", choices=WORKLOADS)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--big-size", type=int, required=True, help="bytes of the big file")
-    parser.add_argument("--duration", type=float, default=2.0, help="seconds timed")
     parser.add_argument("--requests", type=int, default=0, help="operations timed (not seconds)")
-    parser.add_argument("--warmup", type=float, default=0.3, help="seconds of warm-up")
-    parser.add_argument("--profile", metavar="FILE", help="cProfile the timed part into FILE")
     return parser.parse_args(argv)
+
+
+def run_measurement(
+    args: argparse.Namespace,
+    kind: str,
+    version: Callable[[], str],
+    measure: Callable[[], Coroutine[Any, Any, Mapping[str, Any]]],
+) -> int:
+    """Run *measure()* on ``args.loop``; print what ran and its figures as one JSON object.
+
+    What ran: ``args.client``, ``args.loop``, the argument *kind* (the
+    workload, the concurrency), the client's *version()* and the loop's.
+    The exit status: 0, or 3 when a peer got a wrong answer (said on
+    stderr); any other error propagates.
+    """
+    factory, loop_version = _loop_factory(args.loop)
+    about = {"client": args.client, "loop": args.loop, kind: getattr(args, kind)}
+    try:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            figures = runner.run(measure())
+    except WrongAnswer as error:
+        print(
+            f"{args.client} on {args.loop}, {kind} {about[kind]}: wrong answer: {error}",
+            file=sys.stderr,
+        )
+        return 3
+    print(json.dumps({**about, "version": version(), "loop_version": loop_version, **figures}))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print the JSON object; exit status 3 on a wrong answer."""
     args = _parse_args(argv)
     peer = load(args.client)
-    factory, loop_version = _loop_factory(args.loop)
     target = Target(
         host=args.host,
         port=args.port,
@@ -176,25 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         big_path=_server.BIG_PATH,
         big_size=args.big_size,
     )
-    try:
-        with asyncio.Runner(loop_factory=factory) as runner:
-            figures = runner.run(_measure(peer, args.workload, target, args))
-    except WrongAnswer as error:
-        print(
-            f"{args.client} on {args.loop}, {args.workload}: wrong answer: {error}",
-            file=sys.stderr,
-        )
-        return 3
-    result = {
-        "client": args.client,
-        "loop": args.loop,
-        "workload": args.workload,
-        "version": peer.version(),
-        "loop_version": loop_version,
-        **figures,
-    }
-    print(json.dumps(result))
-    return 0
+    return run_measurement(
+        args, "workload", peer.version, lambda: _measure(peer, args.workload, target, args)
+    )
 
 
 if __name__ == "__main__":

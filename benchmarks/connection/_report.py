@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["GOALS", "Results", "markdown", "write_json"]
+__all__ = ["GOALS", "Results", "header", "markdown", "write_json"]
 
 MIB: Final = 1 << 20
 GIB: Final = 1 << 30
@@ -293,6 +293,25 @@ def _goal_table(results: Results, loops: Sequence[str]) -> list[str]:
     return _table(header, lines, text=1)
 
 
+def header(
+    title: str,
+    results: Results,
+    loops: Sequence[str],
+    clients: Sequence[str],
+    meta: Mapping[str, Any],
+    notes: Sequence[str],
+) -> list[str]:
+    """The title, then one bullet for each of ``meta["about"]``, the versions, the notes."""
+    out = [f"## {title} ({meta['mode']} run)", ""]
+    out.extend(f"- {name}: {value}" for name, value in meta["about"].items())
+    versions = [f"{c} {v}" for c in clients if (v := results.version(c))]
+    loop_versions = [v for loop in loops if (v := results.loop_version(loop))]
+    out.append(f"- clients: {'; '.join(versions)}")
+    out.append(f"- loops: {'; '.join(loop_versions)}")
+    out.extend(f"- note: {note}" for note in notes)
+    return out
+
+
 def markdown(
     results: Results,
     loops: Sequence[str],
@@ -301,13 +320,7 @@ def markdown(
     notes: Sequence[str] = (),
 ) -> str:
     """The report: how it was measured, the goals, then workload A and workload B."""
-    out = [f"## Connection benchmarks ({meta['mode']} run)", ""]
-    out.extend(f"- {name}: {value}" for name, value in meta["about"].items())
-    versions = [f"{c} {v}" for c in clients if (v := results.version(c))]
-    loop_versions = [v for loop in loops if (v := results.loop_version(loop))]
-    out.append(f"- clients: {'; '.join(versions)}")
-    out.append(f"- loops: {'; '.join(loop_versions)}")
-    out.extend(f"- note: {note}" for note in notes)
+    out = header("Connection benchmarks", results, loops, clients, meta, notes)
     out.append("")
     out.append("### Goals")
     out.append("")

@@ -36,14 +36,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from benchmarks.connection import _report, _server
 from benchmarks.connection._client import CLIENTS, LOOPS, WORKLOADS
 
-__all__ = ["main"]
+__all__ = [
+    "ClientFailed",
+    "about_run",
+    "add_common_arguments",
+    "client_command",
+    "interleave",
+    "main",
+    "print_profile",
+    "run_benchmark",
+    "run_json",
+    "runnable",
+    "subset",
+]
 
 _ERROR_LINE: Final = re.compile(r"[A-Za-z_][\w.]*(Error|Exception)\b")
 # A client run takes seconds; a hung one (a deadlock under work) must not hang the run.
@@ -67,10 +79,10 @@ def _snapshot(into: Path) -> Path:
     return into
 
 
-def _importable(client: str, root: Path) -> str | None:
-    """None if the client's module imports in a fresh interpreter, else the error's last line."""
+def _importable(client: str, root: Path, package: str) -> str | None:
+    """None if the client's module in *package* imports in a fresh interpreter, else the error."""
     done = subprocess.run(
-        [sys.executable, "-c", f"import benchmarks.connection._{client}_client"],
+        [sys.executable, "-c", f"import {package}._{client}_client"],
         cwd=root,
         capture_output=True,
         text=True,
@@ -82,6 +94,25 @@ def _importable(client: str, root: Path) -> str | None:
     return lines[-1] if lines else f"exit status {done.returncode}"
 
 
+def client_command(
+    args: argparse.Namespace, module: str, server: _server.Server, *words: str
+) -> list[str]:
+    """``python -m MODULE WORDS... --host H --port P`` pinned to ``--client-cpu`` by taskset."""
+    return [
+        "taskset",
+        "-c",
+        str(args.client_cpu),
+        sys.executable,
+        "-m",
+        module,
+        *words,
+        "--host",
+        server.host,
+        "--port",
+        str(server.port),
+    ]
+
+
 def _run_client(
     client: str,
     loop: str,
@@ -90,20 +121,8 @@ def _run_client(
     args: argparse.Namespace,
     profile: Path | None = None,
 ) -> dict[str, Any]:
-    command = [
-        "taskset",
-        "-c",
-        str(args.client_cpu),
-        sys.executable,
-        "-m",
-        "benchmarks.connection._client",
-        client,
-        loop,
-        workload,
-        "--host",
-        server.host,
-        "--port",
-        str(server.port),
+    command = client_command(args, "benchmarks.connection._client", server, client, loop, workload)
+    command += [
         "--big-size",
         str(server.big_size),
         "--duration",
@@ -115,13 +134,18 @@ def _run_client(
     ]
     if profile is not None:
         command += ["--profile", str(profile)]
+    return run_json(command, f"{client} on {loop}, {workload}", args.root)
+
+
+def run_json(command: Sequence[str], label: str, root: Path) -> dict[str, Any]:
+    """Run one client process from *root*; its JSON object, or ClientFailed named by *label*."""
     # ``python -m`` puts the working directory first on sys.path, so the
     # snapshot's copy of the package is the one imported.
-    env = {**os.environ, "PYTHONPATH": str(args.root)}
+    env = {**os.environ, "PYTHONPATH": str(root)}
     try:
         done = subprocess.run(
             command,
-            cwd=args.root,
+            cwd=root,
             env=env,
             capture_output=True,
             text=True,
@@ -130,7 +154,7 @@ def _run_client(
         )
     except subprocess.TimeoutExpired as error:
         summary = f"no answer within {_CLIENT_TIMEOUT:g} s"
-        raise ClientFailed(f"{client} on {loop}, {workload}: {summary}", summary) from error
+        raise ClientFailed(f"{label}: {summary}", summary) from error
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
         # An error logged by the loop (in a callback) is often the cause of
@@ -138,34 +162,51 @@ def _run_client(
         errors = dict.fromkeys(line for line in lines if _ERROR_LINE.match(line))
         last = "; ".join(errors) or (lines[-1] if lines else "no message")
         kind = "wrong answer" if done.returncode == 3 else f"exit status {done.returncode}"
-        raise ClientFailed(
-            f"{client} on {loop}, {workload}: {kind}\n{done.stderr}", f"{kind}: {last}"
-        )
+        raise ClientFailed(f"{label}: {kind}\n{done.stderr}", f"{kind}: {last}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def interleave(
+    results: _report.Results,
+    repeat: int,
+    groups: Sequence[tuple[str, str, str]],
+    clients: Sequence[str],
+    run: Callable[[str, str, str], dict[str, Any]],
+) -> None:
+    """Every client once per (group, loop, label) of *groups*, *repeat* times, into *results*.
+
+    ``run(client, group, loop)`` is one client process; the clients' order
+    rotates every repetition, and a client that failed in a group is not run
+    in it again (``Results.fail`` drops its figures there).
+    """
+    for rep in range(repeat):
+        turn = rep % len(clients)
+        order = [*clients[turn:], *clients[:turn]]
+        for group, loop, label in groups:
+            print(f"repetition {rep + 1}/{repeat}: {label}: {' '.join(order)}", file=sys.stderr)
+            for client in order:
+                if (group, loop, client) in results.failed:
+                    continue
+                try:
+                    results.add(run(client, group, loop))
+                except ClientFailed as error:
+                    print(error, file=sys.stderr)
+                    results.fail(group, loop, client, error.summary)
 
 
 def _measure(
     server: _server.Server, clients: Sequence[str], args: argparse.Namespace
 ) -> _report.Results:
     results = _report.Results()
-    for rep in range(args.repeat):
-        for workload in args.workloads:
-            for loop in args.loops:
-                turn = rep % len(clients)
-                order = [*clients[turn:], *clients[:turn]]
-                print(
-                    f"repetition {rep + 1}/{args.repeat}: {workload} on {loop}: {' '.join(order)}",
-                    file=sys.stderr,
-                )
-                for client in order:
-                    if (workload, loop, client) in results.failed:
-                        continue
-                    try:
-                        results.add(_run_client(client, loop, workload, server, args))
-                    except ClientFailed as error:
-                        print(error, file=sys.stderr)
-                        results.fail(workload, loop, client, error.summary)
+    groups = [(w, loop, f"{w} on {loop}") for w in args.workloads for loop in args.loops]
+    interleave(
+        results,
+        args.repeat,
+        groups,
+        clients,
+        lambda client, workload, loop: _run_client(client, loop, workload, server, args),
+    )
     return results
 
 
@@ -184,11 +225,45 @@ def _profile(server: _server.Server, client: str, args: argparse.Namespace) -> N
                 figure = f"{_report.mib_per_s(run):,.0f} MiB/s"
             print(f"## cProfile: {client}, {workload}, {loop}, {run['ops']:,} operations")
             print(f"\nUnder the profiler (not comparable with a timed run): {figure}\n")
-            print("```")
-            stats = pstats.Stats(str(path), stream=sys.stdout)
-            # The files live in the snapshot's temporary directory: names suffice.
-            stats.strip_dirs().sort_stats(pstats.SortKey.TIME).print_stats(args.profile_top)
-            print("```\n")
+            print_profile(path, args.profile_top)
+
+
+def print_profile(path: Path, top: int) -> None:
+    """The *top* entries of a cProfile dump by own time, as a markdown code block on stdout."""
+    print("```")
+    stats = pstats.Stats(str(path), stream=sys.stdout)
+    # The files live in the snapshot's temporary directory: names suffice.
+    stats.strip_dirs().sort_stats(pstats.SortKey.TIME).print_stats(top)
+    print("```\n")
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, clients: Sequence[str]) -> None:
+    """The options both benchmarks take alike (``subset`` and ``runnable`` read some of them)."""
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 short repetition")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure here")
+    parser.add_argument(
+        "--clients", help=f"comma-separated subset of {','.join(clients)} (default: all that run)"
+    )
+    parser.add_argument("--loops", default=",".join(LOOPS), help="subset of asyncio,uvloop")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU nginx is pinned to")
+    parser.add_argument("--client-cpu", type=int, default=1, help="CPU each client is pinned to")
+    parser.add_argument("--profile-top", type=int, default=30, help="entries to print")
+    parser.add_argument(
+        "--no-snapshot",
+        dest="snapshot",
+        action="store_false",
+        help="run the clients from the working tree, not from a copy taken at the start",
+    )
+
+
+def subset(
+    parser: argparse.ArgumentParser, text: str, allowed: Sequence[str], option: str
+) -> list[str]:
+    """The names of comma-separated *text*, in *allowed*'s order; a usage error otherwise."""
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    if not names or names - set(allowed):
+        parser.error(f"{option} takes names from {', '.join(allowed)}")
+    return [name for name in allowed if name in names]
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -200,7 +275,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             " BufferedProtocol ceiling, aiohttp and httpx, on asyncio and uvloop."
         ),
     )
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 short repetition")
+    add_common_arguments(parser, CLIENTS)
     parser.add_argument(
         "--duration", type=float, help="seconds timed per client run (default 1.5)"
     )
@@ -218,17 +293,10 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per client run")
     parser.add_argument("--repeat", type=int, help="repetitions (default 7, quick 1)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure here")
-    parser.add_argument(
-        "--clients", help=f"comma-separated subset of {','.join(CLIENTS)} (default: all that run)"
-    )
-    parser.add_argument("--loops", default=",".join(LOOPS), help="subset of asyncio,uvloop")
     parser.add_argument(
         "--workloads", default=",".join(WORKLOADS), help="subset of small,download (A, B)"
     )
     parser.add_argument("--big-mib", type=int, default=100, help="size of the big file, MiB")
-    parser.add_argument("--server-cpu", type=int, default=0, help="CPU nginx is pinned to")
-    parser.add_argument("--client-cpu", type=int, default=1, help="CPU each client is pinned to")
     parser.add_argument(
         "--profile",
         choices=CLIENTS,
@@ -237,25 +305,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile-workload", choices=WORKLOADS, default="small", help="workload to profile"
     )
-    parser.add_argument("--profile-top", type=int, default=30, help="entries to print")
-    parser.add_argument(
-        "--no-snapshot",
-        dest="snapshot",
-        action="store_false",
-        help="run the clients from the working tree, not from a copy taken at the start",
-    )
     args = parser.parse_args(argv)
-
-    def subset(text: str, allowed: Sequence[str], option: str) -> list[str]:
-        names = {name.strip() for name in text.split(",") if name.strip()}
-        if not names or names - set(allowed):
-            parser.error(f"{option} takes names from {', '.join(allowed)}")
-        return [name for name in allowed if name in names]
-
     args.explicit_clients = args.clients is not None
-    args.clients = subset(args.clients or ",".join(CLIENTS), CLIENTS, "--clients")
-    args.loops = subset(args.loops, LOOPS, "--loops")
-    args.workloads = subset(args.workloads, WORKLOADS, "--workloads")
+    args.clients = subset(parser, args.clients or ",".join(CLIENTS), CLIENTS, "--clients")
+    args.loops = subset(parser, args.loops, LOOPS, "--loops")
+    args.workloads = subset(parser, args.workloads, WORKLOADS, "--workloads")
     args.repeat = args.repeat or (1 if args.quick else 7)
     args.duration = args.duration or (0.3 if args.quick else 1.5)
     args.warmup = args.warmup if args.warmup is not None else (0.1 if args.quick else 0.3)
@@ -281,6 +335,14 @@ def _meta(args: argparse.Namespace, load: tuple[float, float]) -> dict[str, Any]
             f" connect, {args.warmup:g} s warm-up (answers checked), then {amount} timed"
         ),
         "CPU": "the client process's user + sys time (process_time) over the timed part",
+        **about_run(args, load),
+    }
+    return {"mode": "quick" if args.quick else "full", "big_mib": args.big_mib, "about": about}
+
+
+def about_run(args: argparse.Namespace, load: tuple[float, float]) -> dict[str, str]:
+    """The header's last lines: the machine's load, the tree measured, what a ratio is."""
+    return {
         "load": (
             f"1-minute load average {load[0]:.2f} at the start, {load[1]:.2f} at the end"
             " (this benchmark alone keeps it between 1 and 2; above, other work shared the CPUs)"
@@ -290,32 +352,55 @@ def _meta(args: argparse.Namespace, load: tuple[float, float]) -> dict[str, Any]
         else "the working tree (--no-snapshot)",
         "ratios": "a ÷ b = median over repetitions of a's figure / b's in the same repetition",
     }
-    return {"mode": "quick" if args.quick else "full", "big_mib": args.big_mib, "about": about}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark; 0 on success, 1 when a client run failed, 2 when one cannot start."""
-    args = _parse_args(argv)
+Body = Callable[[argparse.Namespace, list[str], list[str]], int]
+"""What runs a benchmark, given its arguments, the clients that import, and notes."""
+
+
+def run_benchmark(args: argparse.Namespace, package: str, body: Body) -> int:
+    """``body(args, clients, notes)`` with ``args.root`` a copy of the tree; 2 if it cannot start.
+
+    The copy is the working tree itself with ``--no-snapshot``; the clients
+    are those of *package* that import from there (``runnable``).
+    """
     with tempfile.TemporaryDirectory(prefix="aiohttpcore-bench-tree-") as tmp:
         args.root = _snapshot(Path(tmp)) if args.snapshot else _REPO
-        return _main(args)
+        found = runnable(args, package)
+        if found is None:
+            return 2
+        return body(args, *found)
 
 
-def _main(args: argparse.Namespace) -> int:
+def runnable(args: argparse.Namespace, package: str) -> tuple[list[str], list[str]] | None:
+    """The clients of ``args.clients`` that import, and notes on those left out.
+
+    None (after saying why on stderr) when one that must run does not: one
+    named in ``--clients``, the raw ceiling, or the client to profile.
+    """
     notes = []
     clients = []
     for client in args.clients:
-        problem = _importable(client, args.root)
+        problem = _importable(client, args.root, package)
         if problem is None:
             clients.append(client)
         elif args.explicit_clients or client in ("raw", args.profile):
             print(f"cannot run {client}: {problem}", file=sys.stderr)
-            return 2
+            return None
         else:
             notes.append(f"{client} left out: {problem}")
             print(f"leaving out {client}: {problem}", file=sys.stderr)
     if "raw" not in clients and not args.profile:
         print("warning: no raw ceiling, so no ratios to it", file=sys.stderr)
+    return clients, notes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 0 on success, 1 when a client run failed, 2 when one cannot start."""
+    return run_benchmark(_parse_args(argv), "benchmarks.connection", _main)
+
+
+def _main(args: argparse.Namespace, clients: list[str], notes: list[str]) -> int:
     try:
         with _server.running(big_size=args.big_mib * _report.MIB, cpu=args.server_cpu) as server:
             if args.profile:

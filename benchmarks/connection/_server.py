@@ -11,9 +11,11 @@ when the run ends. It serves two locations on ``127.0.0.1`` at a free port:
 * ``/big``: a static file served with ``sendfile``, so the server side of a
   download costs little CPU and the client is what is measured.
 
-``keepalive_requests`` is high enough that nginx never closes the one
-connection a client keeps for its whole run. This module knows nothing of
-the clients.
+``keepalive_requests`` is high enough that nginx never closes a connection
+a client keeps for its whole run; ``connections`` (default 64) sizes nginx's
+``worker_connections`` and the listen backlog, so a pool benchmark can hold
+hundreds of connections open at once. This module knows nothing of the
+clients.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ worker_processes 1;
 pid {root}/nginx.pid;
 error_log {root}/error.log warn;
 events {{
-    worker_connections 64;
+    worker_connections {connections};
 }}
 http {{
     access_log off;
@@ -62,7 +64,7 @@ http {{
     scgi_temp_path {root}/tmp/scgi;
     default_type text/plain;
     server {{
-        listen 127.0.0.1:{port} backlog=64;
+        listen 127.0.0.1:{port} backlog={connections};
         root {root}/www;
         location = {small} {{
             return 200 "{body}";
@@ -131,8 +133,14 @@ def _wait_ready(host: str, port: int, proc: subprocess.Popen[bytes], root: Path)
 
 
 @contextmanager
-def running(*, big_size: int, cpu: int = 0, nginx: str = "nginx") -> Iterator[Server]:
-    """Start nginx pinned to *cpu*, yield where it listens, stop it (by its pid) afterwards."""
+def running(
+    *, big_size: int, cpu: int = 0, nginx: str = "nginx", connections: int = 64
+) -> Iterator[Server]:
+    """Start nginx pinned to *cpu*, yield where it listens, stop it (by its pid) afterwards.
+
+    *connections* is nginx's ``worker_connections`` and the listen backlog:
+    more than the most connections the clients hold open at once.
+    """
     if shutil.which(nginx) is None:
         raise RuntimeError("nginx not found: apt-get install -y nginx-light (or nginx)")
     if shutil.which("taskset") is None:
@@ -146,7 +154,14 @@ def running(*, big_size: int, cpu: int = 0, nginx: str = "nginx") -> Iterator[Se
         (root / "tmp").mkdir()
         _write_big_file(root / "www" / BIG_PATH.lstrip("/"), big_size)
         body = SMALL_BODY.decode("ascii").replace("\n", "\\n")
-        config = _CONFIG.format(root=root, port=port, small=SMALL_PATH, big=BIG_PATH, body=body)
+        config = _CONFIG.format(
+            root=root,
+            port=port,
+            small=SMALL_PATH,
+            big=BIG_PATH,
+            body=body,
+            connections=connections,
+        )
         (root / "nginx.conf").write_text(config, encoding="ascii")
         command = [
             "taskset",
