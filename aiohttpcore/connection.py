@@ -615,6 +615,8 @@ class HTTPConnection:
             return
         stream.deadline = self._exchanges[0].deadline if self._exchanges else None
         codec = self._codec
+        if codec.is_reusable():
+            return  # the common case: idle, ready for the next request
         if codec.recv_state in (RecvState.CLOSED, RecvState.ERROR) or (
             not codec.pending
             and not codec.is_reusable()
