@@ -162,8 +162,8 @@ class Books(Generic[K, C]):
             raise ValueError("max_connections_per_host must be at least 1 (or None)")
         if max_idle is not None and max_idle < 0:
             raise ValueError("max_idle_connections must not be negative")
-        if keepalive_expiry is not None and keepalive_expiry < 0:
-            raise ValueError("keepalive_expiry must not be negative")
+        if keepalive_expiry is not None and not keepalive_expiry >= 0:  # NaN fails too
+            raise ValueError(f"keepalive_expiry must be >= 0 or None, not {keepalive_expiry!r}")
         self.max_connections = max_connections
         self.max_per_host = max_per_host or max_connections
         self.max_idle = max_connections if max_idle is None else max_idle

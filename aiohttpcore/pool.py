@@ -682,7 +682,7 @@ class ConnectionPool:
             self._sweep(now)
         connection, reserved, to_close = _pool_state.acquire(self._books, target.key, now)
         if to_close:
-            self._close_all(to_close, "server_closed")
+            self._close_all(to_close, "dropped at checkout")  # expired, dead or evicted
         if connection is not None:
             connection.out = True
         return connection, reserved
