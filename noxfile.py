@@ -27,6 +27,9 @@ TEST_DEPS = [
     "trustme>=1.2",
     "cryptography>=42",
     "uvloop>=0.21",
+    # The optional Content-Encoding codecs, so their tests run rather than skip.
+    "brotli>=1.2",
+    "backports.zstd>=1.0; python_version < '3.14'",
     # Real servers for the interop tests (tests/_support/servers.py), as subprocesses.
     "uvicorn>=0.54",
     "httptools>=0.6",

@@ -605,7 +605,7 @@ class ConnectionPool:
             # From here the response owns the connection: its end checks it in.
             if not response._set_release(connection.release_hook):
                 self._response_done(connection, response, "end")  # the body came with the head
-            if self._decode and (response._buffered or not response._done):
+            if self._decode and not response._done:  # a body is coming: maybe encoded
                 coding = response.headers.get("content-encoding")
                 if coding is not None:
                     self._attach_decoder(response, coding, connection.label)
