@@ -33,18 +33,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
-import socket
 import ssl
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
 from . import _decoders, _pool_state, _ssl
+from ._observe import OriginStats, PoolStats, TraceEvent
 from ._pool_state import Books, Waiter
+from ._resolver import CachingResolver
 from .connection import BodyFollowing, HTTPConnection
 from .exceptions import (
     ConnectError,
@@ -59,7 +58,7 @@ from .protocol import ClientCodec, ParserLimits, Profile
 from .response import Response
 from .retry import DEFAULT_RETRY, Retry
 from .status import method_name
-from .stream import HTTPStream, open_stream
+from .stream import HTTPStream
 from .timeouts import DEFAULT_TIMEOUT, Timeout
 from .url import UNIX_HOST_HEADER, URL, parse_url
 
@@ -75,63 +74,7 @@ _DRAIN_BYTES: Final = 64 * 1024
 _DRAIN_SECONDS: Final = 0.5
 _SWEEP_INTERVAL: Final = 1.0
 _TARGET_CACHE: Final = 1024
-_DNS_CACHE: Final = 1024
 _USER_AGENT: Final = "aiohttpcore/0.1"
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEvent:
-    """One moment of a request or connection, for load generators and debugging.
-
-    Attributes:
-        name: ``connect_start``, ``connect_end`` (TCP and, for HTTPS, the TLS
-            handshake: asyncio does both in one step), ``tls_done``,
-            ``request_sent``, ``response_head``, ``response_end``,
-            ``connection_released`` (back to idle) or ``connection_closed``.
-        origin: ``scheme://host:port`` of the connection.
-        time: ``loop.time()`` when it happened.
-        connection: a number unique to the connection within its pool.
-        detail: the reason a connection closed; the status of a response head.
-    """
-
-    name: str
-    origin: str
-    time: float
-    connection: int
-    detail: object = None
-
-
-@dataclass(frozen=True, slots=True)
-class OriginStats:
-    """One origin's connections and waiters when :meth:`ConnectionPool.stats` was called."""
-
-    idle: int
-    active: int
-    connecting: int
-    waiters: int
-
-
-@dataclass(frozen=True, slots=True)
-class PoolStats:
-    """A snapshot of a pool: per origin, totals, and counters since it was created.
-
-    ``closed`` counts connections closed by reason: ``expired``,
-    ``server_closed`` (EOF, ``Connection: close`` or stray bytes),
-    ``error``, ``cancelled``, ``unread`` (a response given up before its
-    end), ``idle_limit``, ``evicted`` (to make room for another origin),
-    ``pool_closed``.
-    """
-
-    origins: Mapping[str, OriginStats]
-    idle: int
-    active: int
-    connecting: int
-    waiters: int
-    opened: int
-    reused: int
-    closed: Mapping[str, int]
-    retried: int
-    requests: int = field(default=0)
 
 
 class _Target:
@@ -284,10 +227,7 @@ class ConnectionPool:
         self._profile = profile
         self._limits = limits or ParserLimits()
         self._trace = trace
-        if dns_cache_ttl is not None and dns_cache_ttl < 0:
-            raise ValueError("dns_cache_ttl must not be negative")
-        self._dns_ttl = dns_cache_ttl
-        self._dns: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._resolver = CachingResolver(dns_cache_ttl) if dns_cache_ttl else None
         self._ssl_context = ssl_context
         self._tls_config = self._check_tls(ssl_context, verify, cafile, cert)
         self._headers = self._default_headers(headers)
@@ -544,6 +484,11 @@ class ConnectionPool:
         if self._closed:
             raise PoolClosed("the pool is closed")
         target = self._targets.get(url) or self._target(url)
+        if isinstance(body, BodyFollowing):
+            raise StateError(
+                "BodyFollowing needs a connection of its own: use pool.connection(url)",
+                host=target.origin,
+            )
         fields = self._headers if headers is None else self._headers_for(headers)
         budgets = request_budgets or self._timeout
         self._requests += 1
@@ -570,11 +515,6 @@ class ConnectionPool:
                     await asyncio.sleep(retry.backoff(connects))
                     continue
             try:
-                if isinstance(body, BodyFollowing):
-                    raise StateError(
-                        "BodyFollowing needs a connection of its own: use pool.connection(url)",
-                        host=connection.label,
-                    )
                 await connection.send_request(method, target.target, fields, body)
                 connection.exchanges += 1
                 if self._trace is not None:
@@ -600,15 +540,7 @@ class ConnectionPool:
             except BaseException:
                 self._checkin(connection, "cancelled")
                 raise
-            if self._trace is not None:
-                self._emit("response_head", connection, int(response.status))
-            # From here the response owns the connection: its end checks it in.
-            if not response._set_release(connection.release_hook):
-                self._response_done(connection, response, "end")  # the body came with the head
-            if self._decode and not response._done:  # a body is coming: maybe encoded
-                coding = response.headers.get("content-encoding")
-                if coding is not None:
-                    self._attach_decoder(response, coding, connection.label)
+            self._deliver(connection, response)
             if whole:
                 try:
                     await response.readall()
@@ -617,12 +549,20 @@ class ConnectionPool:
                     raise
             return response
 
-    def _attach_decoder(self, response: Response, coding: str, label: str) -> None:
-        try:
-            response._decoder = _decoders.make_decoder(coding, host=label)
-        except HTTPException:
-            response.close()
-            raise
+    def _deliver(self, connection: _Pooled, response: Response) -> None:
+        """Hand the connection over to the response, whose end checks it in; set up decoding."""
+        if self._trace is not None:
+            self._emit("response_head", connection, int(response.status))
+        if not response._set_release(connection.release_hook):
+            self._response_done(connection, response, "end")  # no body: over already
+        if self._decode and not response._done:  # a body is coming: maybe encoded
+            coding = response.headers.get("content-encoding")
+            if coding is not None:
+                try:
+                    response._decoder = _decoders.make_decoder(coding, host=connection.label)
+                except HTTPException:
+                    response.close()  # its end checks the connection in, closed
+                    raise
 
     def _response_done(self, connection: _Pooled, response: Response, how: str) -> None:
         """The Response's release hook: its body has ended or was given up."""
@@ -781,11 +721,7 @@ class ConnectionPool:
             server_hostname=target.sni,
             profile=self._profile,
             limits=self._limits,
-            opener=(
-                self._resolving_opener(target, context, budgets)
-                if self._dns_ttl and target.uds is None and self._uds is None
-                else None
-            ),
+            opener=self._opener(target, context, budgets),
         )
         connection.release_hook = functools.partial(self._response_done, connection)
         self._connections.add(connection)
@@ -801,6 +737,22 @@ class ConnectionPool:
         if context is not None:
             self._emit("tls_done", connection)
         return connection
+
+    def _opener(
+        self, target: _Target, context: ssl.SSLContext | None, budgets: Timeout
+    ) -> Callable[[ClientCodec], Awaitable[HTTPStream]] | None:
+        """Connect through the DNS cache when the pool has one (never for Unix sockets)."""
+        resolver = self._resolver
+        if resolver is None or target.uds is not None or self._uds is not None:
+            return None
+        return resolver.opener(
+            target.host,
+            target.port,
+            budgets=budgets,
+            ssl_context=context,
+            server_hostname=target.sni,
+            local_address=self._local_address,
+        )
 
     def _checkin(self, connection: _Pooled, reason: str) -> None:
         """A checked-out connection comes back: to idle if clean, else closed."""
@@ -847,59 +799,6 @@ class ConnectionPool:
             self._sweeper = loop.call_at(
                 loop.time() + self._books.keepalive_expiry / 2, _sweep_later, weakref.ref(self)
             )
-
-    # ------------------------------------------------------------ DNS
-
-    def _resolving_opener(
-        self, target: _Target, context: ssl.SSLContext | None, budgets: Timeout
-    ) -> Callable[[ClientCodec], Awaitable[HTTPStream]]:
-        async def opener(codec: ClientCodec) -> HTTPStream:
-            addresses = await self._resolve(target.host, target.port)
-            label = f"{target.host}:{target.port}"
-            failure: ConnectError | None = None
-            for address in addresses:
-                try:
-                    return await open_stream(
-                        codec,
-                        host=address,
-                        port=target.port,
-                        budgets=budgets,
-                        ssl_context=context,
-                        server_hostname=target.sni if context is not None else None,
-                        local_address=self._local_address,
-                        label=label,
-                    )
-                except ConnectError as error:
-                    failure = error
-            assert failure is not None
-            raise failure
-
-        return opener
-
-    async def _resolve(self, host: str, port: int) -> list[str]:
-        """Addresses of *host*, from the TTL cache or the loop's resolver (which never blocks)."""
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:
-            return [host]
-        loop = self._loop
-        assert loop is not None
-        assert self._dns_ttl is not None
-        now = loop.time()
-        cached = self._dns.get((host, port))
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as error:
-            raise ConnectError(f"cannot resolve {host}: {error}", host=f"{host}:{port}") from error
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        if len(self._dns) >= _DNS_CACHE:
-            del self._dns[next(iter(self._dns))]
-        self._dns[(host, port)] = (now + self._dns_ttl, addresses)
-        return addresses
 
 
 def _sweep_later(pool: weakref.ref[ConnectionPool]) -> None:

@@ -46,7 +46,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("response", 3, ("response",)),
     ("connection", 4, ("connection",)),
     ("proxy", 5, ("proxy",)),
-    ("pool", 6, ("pool", "_pool_state")),
+    ("pool", 6, ("pool", "_pool_state", "_resolver", "_observe")),
     ("public API", 7, ("",)),
     ("cli", 8, ("cli", "cli.*", "__main__")),
 ]

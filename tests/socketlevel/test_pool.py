@@ -28,6 +28,7 @@ from _support.rawserver import RawServer, read_request
 from _support.servers import TLSFiles
 
 from aiohttpcore import (
+    BodyFollowing,
     ConnectError,
     ConnectionClosed,
     ConnectionPool,
@@ -763,3 +764,11 @@ async def test_dns_cache_resolves_a_name_once(monkeypatch: pytest.MonkeyPatch) -
     assert stats.opened == 5
     assert server.connection_count == 5
     assert [r.get("host") for r in responder.requests] == [f"localhost:{server.port}"] * 5
+
+
+@pytest.mark.asyncio
+async def test_body_following_is_refused_before_any_connection_is_taken() -> None:
+    async with ConnectionPool() as pool:
+        with pytest.raises(StateError, match=r"pool\.connection"):
+            await pool.request("PUT", "http://127.0.0.1:9/", body=BodyFollowing(3))
+        assert pool.stats().opened == 0

@@ -1,0 +1,69 @@
+"""What a pool tells about itself: its statistics and the events of its trace hook.
+
+What it owns: the frozen values :meth:`ConnectionPool.stats` returns and the
+:class:`TraceEvent` handed to a ``trace`` callback. What it must not do:
+count or time anything itself (the pool and its books do), so that a pool
+without a trace hook pays nothing for this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["OriginStats", "PoolStats", "TraceEvent"]
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One moment of a request or connection, for load generators and debugging.
+
+    Attributes:
+        name: ``connect_start``, ``connect_end`` (TCP and, for HTTPS, the TLS
+            handshake: asyncio does both in one step), ``tls_done``,
+            ``request_sent``, ``response_head``, ``response_end``,
+            ``connection_released`` (back to idle) or ``connection_closed``.
+        origin: ``scheme://host:port`` of the connection.
+        time: ``loop.time()`` when it happened.
+        connection: a number unique to the connection within its pool.
+        detail: the reason a connection closed; the status of a response head.
+    """
+
+    name: str
+    origin: str
+    time: float
+    connection: int
+    detail: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class OriginStats:
+    """One origin's connections and waiters when :meth:`ConnectionPool.stats` was called."""
+
+    idle: int
+    active: int
+    connecting: int
+    waiters: int
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """A snapshot of a pool: per origin, totals, and counters since it was created.
+
+    ``closed`` counts connections closed by reason: ``expired``,
+    ``server_closed`` (EOF, ``Connection: close`` or stray bytes),
+    ``error``, ``cancelled``, ``unread`` (a response given up before its
+    end), ``idle_limit``, ``evicted`` (to make room for another origin),
+    ``pool_closed``.
+    """
+
+    origins: Mapping[str, OriginStats]
+    idle: int
+    active: int
+    connecting: int
+    waiters: int
+    opened: int
+    reused: int
+    closed: Mapping[str, int]
+    retried: int
+    requests: int = field(default=0)
