@@ -541,7 +541,7 @@ class ConnectionPool:
                 self._checkin(connection, "cancelled")
                 raise
             self._deliver(connection, response)
-            if whole:
+            if whole and not response._take_whole():
                 try:
                     await response.readall()
                 except BaseException:

@@ -329,6 +329,28 @@ class Response:
         finally:
             self._reading = False
 
+    def _take_whole(self) -> bool:
+        """Read the whole body now, without waiting, if it is all here: True when done so.
+
+        A small body arrives with its head: it is taken in one piece, not
+        as Data and EndOfMessage events (2.4 µs less), and without a
+        coroutine (``await pool.request()`` calls this first). Not when
+        decoding: a decoding error must still close the connection.
+        """
+        if self._reading or self.received or self._buffered or self._decoder is not None:
+            return False
+        if self._done:
+            self._content = b""  # no body at all (HEAD, 204, 304, length 0)
+            return True
+        body = self._stream.whole_body()
+        if body is None:
+            return False
+        self._done = True
+        self._notify_done("end")
+        self.received = len(body)
+        self._content = body
+        return True
+
     async def readall(self) -> bytes:
         """The whole rest of the body.
 
@@ -336,22 +358,12 @@ class Response:
         later calls return it again (``await pool.request(...)`` reads it
         so, and then ``await resp.read()`` gives the same bytes).
         """
-        if self._content is not None:
-            return self._content
+        content = self._content
+        if content is not None or self._take_whole():
+            return self._content  # type: ignore[return-value]  # set by _take_whole
         self._enter()
         try:
             whole = self.received == 0 and not self._buffered
-            if whole and not self._done and self._decoder is None:
-                # A small body arrives with its head: take it in one piece,
-                # not as Data and EndOfMessage events (2.4 µs less). Not when
-                # decoding: a decoding error must still close the connection.
-                body = self._stream.whole_body()
-                if body is not None:
-                    self._done = True
-                    self._notify_done("end")
-                    self.received = len(body)
-                    self._content = body
-                    return body
             pieces = []
             decoder = self._decoder
             while True:

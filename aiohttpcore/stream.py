@@ -350,10 +350,18 @@ class HTTPStream(asyncio.BufferedProtocol):
             and codec.recv_state is RecvState.AWAITING_HEAD
         ):
             # Nothing to parse yet: a head needs bytes, so wait before polling.
-            await self._wait(want_head=True)
+            # The future is awaited here, not in a helper coroutine: one
+            # coroutine object less per response.
+            try:
+                await self._waiter_for(want_head=True)
+            finally:
+                self._waiter = None
         event = self.poll_event()
         while event is None:
-            await self._wait(want_head=codec.recv_state is RecvState.AWAITING_HEAD)
+            try:
+                await self._waiter_for(want_head=codec.recv_state is RecvState.AWAITING_HEAD)
+            finally:
+                self._waiter = None
             event = self.poll_event()
         return event
 
@@ -381,14 +389,20 @@ class HTTPStream(asyncio.BufferedProtocol):
             if limit and not self._eof:
                 self._direct = target[:limit] if limit < len(target) else target
             try:
-                await self._wait(want_head=False)
+                await self._waiter_for(want_head=False)
             finally:
+                self._waiter = None
                 self._direct = None
             if self._direct_count:
                 count, self._direct_count = self._direct_count, 0
                 return count
 
-    async def _wait(self, *, want_head: bool) -> None:
+    def _waiter_for(self, *, want_head: bool) -> asyncio.Future[None]:
+        """The future the next callback (bytes, EOF, timer) completes; the caller awaits it.
+
+        The caller must reset ``_waiter`` to ``None`` once the wait is over,
+        however it ends.
+        """
         if self._lost is not None:
             raise self._lost
         if self._reading_paused:
@@ -399,10 +413,7 @@ class HTTPStream(asyncio.BufferedProtocol):
         self._waiter = waiter
         self._want_head = want_head
         self._arm_read_timer()
-        try:
-            await waiter
-        finally:
-            self._waiter = None
+        return waiter
 
     # ------------------------------------------------------------ timers
 
