@@ -293,43 +293,38 @@ def encode_request_head(
     Raises:
         InvalidRequest: anything that cannot go on the wire as given.
     """
-    if (
-        (headers is not None and type(headers) is not tuple)
-        or (body_length is not None and type(body_length) is not int)  # False == 0 as a key
-        or type(expect_continue) is not bool
-    ):
-        return _encode_head(
-            method, target, headers, host, host_header, body_length, expect_continue, absolute_form
-        )
     key = (method, target, headers, host, host_header, body_length, expect_continue, absolute_form)
-    try:
-        hit = _HEAD_CACHE.get(key)
-    except TypeError:  # a tuple holding something unhashable: no caching, same checks
-        return _encode_head(
-            method, target, headers, host, host_header, body_length, expect_continue, absolute_form
-        )
-    if hit is not None:
-        data, framing, name, expect, upgrade, close = hit
-        # A fresh record each time: the state machine marks it when answered early.
-        return (
+    cacheable = (
+        (headers is None or type(headers) is tuple)
+        and (body_length is None or type(body_length) is int)  # False == 0 as a key
+        and type(expect_continue) is bool
+    )
+    if cacheable:
+        try:
+            hit = _HEAD_CACHE.get(key)
+        except TypeError:  # a tuple holding something unhashable: no caching, same checks
+            cacheable = False
+        else:
+            if hit is not None:
+                data, framing, name, expect, upgrade, close = hit
+                # A fresh record each time: the state machine marks it when answered early.
+                pending = PendingRequest(
+                    name, expect_continue=expect, upgrade=upgrade, close=close
+                )
+                return data, framing, pending
+    head = _encode_head(*key)
+    if cacheable:
+        data, framing, pending = head
+        if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
+            _HEAD_CACHE.clear()
+        _HEAD_CACHE[key] = (
             data,
             framing,
-            PendingRequest(name, expect_continue=expect, upgrade=upgrade, close=close),
+            pending.method,
+            pending.expect_continue,
+            pending.upgrade,
+            pending.close,
         )
-    head = _encode_head(
-        method, target, headers, host, host_header, body_length, expect_continue, absolute_form
-    )
-    data, framing, pending = head
-    if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
-        _HEAD_CACHE.clear()
-    _HEAD_CACHE[key] = (
-        data,
-        framing,
-        pending.method,
-        pending.expect_continue,
-        pending.upgrade,
-        pending.close,
-    )
     return head
 
 

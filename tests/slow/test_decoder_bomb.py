@@ -25,15 +25,14 @@ block of zeros and the compressors' buffers included), resident set growth
 
 from __future__ import annotations
 
-import importlib
 import os
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from _support.codecs import brotli, zstd
 
 from aiohttpcore._decoders import make_decoder
 
@@ -48,19 +47,6 @@ READ = 256 * KIB  # the response's decode step
 TRACED_LIMIT = 8 * MIB
 RSS_GROWTH_LIMIT = 32 * MIB
 RSS_SAMPLE = 512 * MIB  # decoded bytes between two resident-set samples
-
-
-def _optional(*names: str) -> ModuleType | None:
-    for name in names:
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-brotli = _optional("brotli")
-zstd = _optional("compression.zstd", "backports.zstd")
 
 
 def _rss() -> int | None:

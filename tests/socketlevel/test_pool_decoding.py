@@ -24,33 +24,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import importlib
 import random
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from types import ModuleType
 from typing import Final
 
 import pytest
+from _support.codecs import brotli, zstd
 from _support.rawserver import RawRequest, RawServer, read_requests
 
 from aiohttpcore import ConnectionPool, DecodingError, HeaderTypes, PoolStats, Retry, Timeout
 from aiohttpcore._decoders import ACCEPT_ENCODING, MAX_CODINGS
 
 pytestmark = pytest.mark.asyncio
-
-
-def _optional(*names: str) -> ModuleType | None:
-    for name in names:
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-brotli = _optional("brotli")
-zstd = _optional("compression.zstd", "backports.zstd")
 
 BUDGETS: Final = Timeout.all(5.0)
 #: Incompressible bytes, text, and a long zero run that expands far beyond

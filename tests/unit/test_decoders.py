@@ -25,9 +25,9 @@ import sys
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
-from types import ModuleType
 
 import pytest
+from _support.codecs import brotli, zstd
 
 from aiohttpcore import _decoders
 from aiohttpcore._decoders import (
@@ -39,18 +39,6 @@ from aiohttpcore._decoders import (
 )
 from aiohttpcore.exceptions import DecodingError, InvalidResponse
 
-
-def _optional(*names: str) -> ModuleType | None:
-    for name in names:
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-brotli = _optional("brotli")
-zstd = _optional("compression.zstd", "backports.zstd")
 needs_br = pytest.mark.skipif(brotli is None, reason="the brotli package is not installed")
 needs_zstd = pytest.mark.skipif(zstd is None, reason="no zstd module (backports.zstd < 3.14)")
 
