@@ -1,13 +1,19 @@
-"""Sessions: ``tests`` and ``slow`` (both loops inside pytest), ``lint``, ``typecheck``, ``micro``.
+"""Sessions: ``tests`` and ``slow`` (both loops inside pytest), ``lint``, ``typecheck``, ``micro``,
+``bench``.
 
 Every session installs what it needs itself, so ``nox`` on a machine with only
-Python 3.11 and pip is enough. ``tests`` enforces 100 % line and branch
-coverage of ``aiohttpcore/protocol/`` (CONVENTIONS.md, "Tooling settings").
+Python 3.11 and pip is enough (``bench`` also wants nginx and wrk from the
+system's packages: it installs them with apt-get when it runs as root).
+``tests`` enforces 100 % line and branch coverage of ``aiohttpcore/protocol/``
+(CONVENTIONS.md, "Tooling settings").
 Long cases (soaks, GiB transfers) are marked ``slow`` and run in their own
 session, which CI runs too, bounded by per-test timeouts.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import nox
 
@@ -27,6 +33,9 @@ TEST_DEPS = [
     "trustme>=1.2",
     "cryptography>=42",
     "uvloop>=0.21",
+    # The cli extra: the progress bar of `get`, the histograms of `bench`.
+    "rich>=13",
+    "hdrhistogram>=0.10",
     # The optional Content-Encoding codecs, so their tests run rather than skip.
     "brotli>=1.2",
     "backports.zstd>=1.0; python_version < '3.14'",
@@ -83,3 +92,60 @@ def micro(session: nox.Session) -> None:
     """Codec micro-benchmarks against h11 and httptools (not a test: prints figures)."""
     session.install("-e", ".", "h11>=0.16", "httptools>=0.6")
     session.run("python", "-m", "benchmarks.micro", *session.posargs)
+
+
+BENCH_DEPS = [
+    # The peers the suite measures aiohttpcore against.
+    "aiohttp>=3.9",
+    "httpx>=0.27",
+    "httpcore>=1.0",
+    "aiosonic>=0.20",
+    "uvloop>=0.21",
+    # httpcore 1.0 imports sniffio at every lock it sets up, and recent anyio no longer
+    # brings it; without it httpx and httpcore lose a third of their speed at
+    # concurrency 1 (benchmarks/pool/README.md), which is not theirs to lose here.
+    "sniffio>=1.3",
+    # Its latency histograms, its charts, the TLS certificate, the locust comparison.
+    "hdrhistogram>=0.10",
+    "matplotlib>=3.8",
+    "trustme>=1.2",
+    "locust>=2.20",
+]
+# Debian's packages for the tools, the first that installs wins (nginx-light is
+# nginx with fewer modules; newer releases have only nginx).
+BENCH_TOOLS = {"nginx": ("nginx-light", "nginx"), "wrk": ("wrk",)}
+
+
+def _system_tools(session: nox.Session) -> None:
+    """apt-get install nginx and wrk when missing and this runs as root; otherwise say so."""
+    missing = [tool for tool in BENCH_TOOLS if shutil.which(tool) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        session.warn(
+            f"not found and not installable here (needs root and apt-get): {', '.join(missing)};"
+            " without nginx the suite loads the embedded server of `aiohttpcore bench`,"
+            " without wrk it leaves wrk out"
+        )
+        return
+    session.run("apt-get", "update", "-qq", external=True)
+    for tool in missing:
+        for package in BENCH_TOOLS[tool]:
+            # 100: apt-get's "no such package"; the next name is tried.
+            session.run(
+                "apt-get", "install", "-y", "-qq", package, external=True, success_codes=[0, 100]
+            )
+            if shutil.which(tool) is not None:
+                break
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """The benchmark suite against nginx (not a test: it writes benchmarks/results/).
+
+    ``nox -s bench -- --quick`` is a smoke run of under a minute; the options
+    are ``python -m benchmarks.suite --help``'s, the method benchmarks/README.md.
+    """
+    _system_tools(session)
+    session.install("-e", ".[cli]", *BENCH_DEPS)
+    session.run("python", "-m", "benchmarks.suite", *session.posargs)

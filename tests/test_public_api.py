@@ -22,6 +22,7 @@ import pytest
 
 import aiohttpcore
 from aiohttpcore import __main__ as cli_main
+from aiohttpcore import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 INIT = ROOT / "aiohttpcore" / "__init__.py"
@@ -139,23 +140,22 @@ def test_console_script_points_at_main() -> None:
     assert scripts["aiohttpcore"] == "aiohttpcore.__main__:main"
 
 
-def test_main_says_the_commands_are_not_there_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main.main(["bench"]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "'bench'" in captured.err
-    assert "'get'" in captured.err
-    assert "later issue" in captured.err
+def test_main_is_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main.main is cli.main
+    assert cli_main.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"aiohttpcore {aiohttpcore.__version__}\n"
 
 
-def test_python_dash_m_exits_2() -> None:
+def test_python_dash_m_runs_the_command_line() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "aiohttpcore", "bench"],
+        [sys.executable, "-m", "aiohttpcore", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
-    assert result.returncode == 2
-    assert "later issue" in result.stderr
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: aiohttpcore ")
+    assert "get" in result.stdout
+    assert "bench" in result.stdout

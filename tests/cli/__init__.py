@@ -1,0 +1,1 @@
+"""Command-line tests: ``aiohttpcore get`` and the argument handling every command shares."""
