@@ -38,6 +38,7 @@ import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
+from time import perf_counter
 from typing import Final, TypeAlias
 
 from . import _decoders, _pool_state, _ssl
@@ -370,9 +371,7 @@ class ConnectionPool:
     def _emit(self, name: str, connection: _Pooled, detail: object = None) -> None:
         trace = self._trace
         if trace is not None:
-            loop = self._loop
-            now = loop.time() if loop is not None else 0.0
-            trace(TraceEvent(name, connection.origin, now, connection.number, detail))
+            trace(TraceEvent(name, connection.origin, perf_counter(), connection.number, detail))
 
     # ------------------------------------------------------------ the public requests
 
