@@ -47,7 +47,7 @@ from _support.rawserver import RawServer, http_response, read_request, read_requ
 from _support.servers import make_tls_files
 from hdrh.histogram import HdrHistogram  # type: ignore[import-untyped]  # no type hints
 
-from aiohttpcore.cli import _bench, _server, main
+from aiohttpcore.cli import _bench_report, _bench_tally, _server, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,11 +63,11 @@ def bench(tmp_path: Path, *argv: str, code: int = 0) -> dict[str, Any]:
 
 def check_report(report: dict[str, Any]) -> None:
     """The schema of :class:`BenchReport`, and every count that must add up."""
-    required = _bench.BenchReport.__required_keys__
+    required = _bench_report.BenchReport.__required_keys__
     assert required <= report.keys()
-    assert report.keys() <= required | _bench.BenchReport.__optional_keys__
+    assert report.keys() <= required | _bench_report.BenchReport.__optional_keys__
     assert report["schema"] == "aiohttpcore-bench/1"
-    assert report["options"].keys() == _bench.OptionsReport.__required_keys__
+    assert report["options"].keys() == _bench_report.OptionsReport.__required_keys__
     successes, errors = report["successes"], report["errors"]
     assert report["requests"] == successes + errors
     assert sum(report["status_codes"].values()) == successes
@@ -78,7 +78,7 @@ def check_report(report: dict[str, Any]) -> None:
             assert name == "service_time"
             continue
         timing = report[name]
-        assert timing.keys() == _bench.HistogramReport.__required_keys__
+        assert timing.keys() == _bench_report.HistogramReport.__required_keys__
         decoded = HdrHistogram.decode(timing["hdr"])
         assert decoded.get_total_count() == timing["count"]
         if timing["count"]:
@@ -402,13 +402,15 @@ def test_ctrl_c_stops_the_run_and_still_reports(
 
 
 def test_slots_are_hdrh_slots() -> None:
-    reference = HdrHistogram(_bench.LOWEST_US, _bench.HIGHEST_US, _bench.DIGITS)
+    reference = HdrHistogram(_bench_tally.LOWEST_US, _bench_tally.HIGHEST_US, _bench_tally.DIGITS)
     generator = random.Random(6)
-    values = [*range(5000), *(1 << bit for bit in range(26)), _bench.HIGHEST_US]
-    values += [int(generator.lognormvariate(7, 3)) % _bench.HIGHEST_US for _ in range(20000)]
+    values = [*range(5000), *(1 << bit for bit in range(26)), _bench_tally.HIGHEST_US]
+    values += [int(generator.lognormvariate(7, 3)) % _bench_tally.HIGHEST_US for _ in range(20000)]
     for value in values:
-        assert _bench._slot(value) == reference._counts_index_for(value), value
-    assert _bench._slot(_bench.HIGHEST_US * 10) == _bench._slot(_bench.HIGHEST_US)
+        assert _bench_tally._slot(value) == reference._counts_index_for(value), value
+    assert _bench_tally._slot(_bench_tally.HIGHEST_US * 10) == _bench_tally._slot(
+        _bench_tally.HIGHEST_US
+    )
 
 
 def test_histograms_from_slots_equal_hdrh_and_merge_exactly() -> None:
@@ -417,15 +419,15 @@ def test_histograms_from_slots_equal_hdrh_and_merge_exactly() -> None:
     second = [int(generator.lognormvariate(9, 2)) for _ in range(3000)]
 
     def counts(values: list[int]) -> dict[int, int]:
-        slots = [0] * _bench._LENGTH
+        slots = [0] * _bench_tally._LENGTH
         for value in values:
-            slots[_bench._slot(value)] += 1
-        return _bench._sparse(slots)
+            slots[_bench_tally._slot(value)] += 1
+        return _bench_tally._sparse(slots)
 
-    reference = HdrHistogram(_bench.LOWEST_US, _bench.HIGHEST_US, _bench.DIGITS)
+    reference = HdrHistogram(_bench_tally.LOWEST_US, _bench_tally.HIGHEST_US, _bench_tally.DIGITS)
     for value in first + second:
         reference.record_value(value)
-    merged = _bench._Histogram(_bench._merge([counts(first), counts(second)]))
+    merged = _bench_report._Histogram(_bench_tally._merge([counts(first), counts(second)]))
     report = merged.report()
     assert report["hdr"] == reference.encode().decode("ascii")
     assert report["count"] == 6000
@@ -433,7 +435,7 @@ def test_histograms_from_slots_equal_hdrh_and_merge_exactly() -> None:
     expected = reference.get_percentile_to_value_dict([50.0, 99.0])
     assert report["percentiles_us"]["50"] == expected[50.0]
     assert report["percentiles_us"]["99"] == expected[99.0]
-    assert _bench._percentile(counts(first + second), 99.0) == expected[99.0]
+    assert _bench_report._percentile(counts(first + second), 99.0) == expected[99.0]
 
 
 # ---------------------------------------------------------------- what people read
@@ -453,24 +455,24 @@ def test_histograms_from_slots_equal_hdrh_and_merge_exactly() -> None:
     ],
 )
 def test_durations_keep_three_digits(micros: float, shown: str) -> None:
-    assert _bench._us(micros) == shown
+    assert _bench_report._us(micros) == shown
 
 
 def test_the_live_line_adds_up_the_workers() -> None:
-    live = _bench._LiveLine(workers=2, duration=10.0, requests=None)
+    live = _bench_report._LiveLine(workers=2, duration=10.0, requests=None)
     assert live.line() == ""
-    first_slots = {_bench._slot(100): 98, _bench._slot(5000): 2}
-    live._latest = [_bench._Progress("warmup", 0.5, 0, 0, {}), None]
+    first_slots = {_bench_tally._slot(100): 98, _bench_tally._slot(5000): 2}
+    live._latest = [_bench_tally._Progress("warmup", 0.5, 0, 0, {}), None]
     assert live.line() == "warming up  0.5 s"
     live._latest = [
-        _bench._Progress("run", 2.0, 100, 1, first_slots),
-        _bench._Progress("run", 1.9, 100, 0, {_bench._slot(100): 100}),
+        _bench_tally._Progress("run", 2.0, 100, 1, first_slots),
+        _bench_tally._Progress("run", 1.9, 100, 0, {_bench_tally._slot(100): 100}),
     ]
     assert live.line() == "  2.0 s of 10 s   100 req/s   errors 1   p99 100 µs"
-    live._latest = [_bench._Progress("drain", 10.0, 0, 0, {})] * 2
+    live._latest = [_bench_tally._Progress("drain", 10.0, 0, 0, {})] * 2
     assert live.line() == "finishing the requests in flight"
-    counted = _bench._LiveLine(workers=1, duration=None, requests=500)
-    counted._latest = [_bench._Progress("run", 1.0, 200, 0, first_slots)]
+    counted = _bench_report._LiveLine(workers=1, duration=None, requests=500)
+    counted._latest = [_bench_tally._Progress("run", 1.0, 200, 0, first_slots)]
     assert counted.line() == "200 of 500 requests   200 req/s   errors 0   p99 5.00 ms"
 
 
