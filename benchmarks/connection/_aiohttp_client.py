@@ -39,6 +39,11 @@ class _AiohttpSession:
         self._big = target.url(target.big_path)
         self._body = target.small_body
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The library's session, for requests this module does not make (the suite's uploads)."""
+        return self._session
+
     async def small(self) -> None:
         async with self._session.get(self._small) as resp:
             body = await resp.read()
@@ -59,6 +64,7 @@ class _AiohttpSession:
 
 
 async def connect(target: Target) -> _AiohttpSession:
-    connector = aiohttp.TCPConnector(limit=1, limit_per_host=1)
-    session = aiohttp.ClientSession(connector=connector, trust_env=False)
+    connector = aiohttp.TCPConnector(limit=1, limit_per_host=1, ssl=target.ssl or True)
+    headers = dict(target.headers) or None
+    session = aiohttp.ClientSession(connector=connector, headers=headers, trust_env=False)
     return _AiohttpSession(session, target)

@@ -34,18 +34,24 @@ def version() -> str:
 
 
 class _AiohttpcoreSession:
-    __slots__ = ("_big", "_body", "_buffer", "_conn", "_small")
+    __slots__ = ("_big", "_body", "_buffer", "_conn", "_headers", "_small")
 
     def __init__(self, conn: HTTPConnection, target: Target) -> None:
         self._conn = conn
+        self._headers = target.headers or None
         self._small = target.small_path
         self._big = target.big_path
         self._body = target.small_body
         self._buffer = bytearray(DOWNLOAD_BUFFER)
 
+    @property
+    def conn(self) -> HTTPConnection:
+        """The connection, for requests this module does not make (the suite's uploads)."""
+        return self._conn
+
     async def small(self) -> None:
         conn = self._conn
-        await conn.send_request("GET", self._small)
+        await conn.send_request("GET", self._small, self._headers)
         resp = await conn.read_response()
         body = await resp.readall()
         if resp.status != 200 or body != self._body:
@@ -69,4 +75,5 @@ class _AiohttpcoreSession:
 
 
 async def connect(target: Target) -> _AiohttpcoreSession:
-    return _AiohttpcoreSession(HTTPConnection(target.host, target.port), target)
+    conn = HTTPConnection(target.host, target.port, ssl_context=target.ssl)
+    return _AiohttpcoreSession(conn, target)

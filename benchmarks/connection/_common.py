@@ -9,6 +9,7 @@ imports a peer.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -24,7 +25,13 @@ class WrongAnswer(RuntimeError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """The server: where it is, its two paths, and what they answer."""
+    """The server: where it is, its two paths, what they answer, and how to ask.
+
+    ``ssl``: speak TLS with this context (``port`` is then the TLS port);
+    ``headers``: sent with every request, on top of what each library sends
+    by itself (the suite's ``Connection: close`` workload). Both default to
+    what the connection and pool benchmarks use: plain HTTP, nothing added.
+    """
 
     host: str
     port: int
@@ -32,9 +39,12 @@ class Target:
     small_body: bytes
     big_path: str
     big_size: int
+    ssl: ssl.SSLContext | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        scheme = "http" if self.ssl is None else "https"
+        return f"{scheme}://{self.host}:{self.port}{path}"
 
 
 class Session(Protocol):

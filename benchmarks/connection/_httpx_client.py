@@ -15,7 +15,7 @@ import httpx
 
 from benchmarks.connection._common import Target, WrongAnswer
 
-__all__ = ["NAME", "connect", "version"]
+__all__ = ["NAME", "client", "connect", "version"]
 
 NAME: Final = "httpx"
 
@@ -32,6 +32,11 @@ class _HttpxSession:
         self._small = target.url(target.small_path)
         self._big = target.url(target.big_path)
         self._body = target.small_body
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The library's client, for requests this module does not make (the suite's uploads)."""
+        return self._client
 
     async def small(self) -> None:
         resp = await self._client.get(self._small)
@@ -51,7 +56,17 @@ class _HttpxSession:
         await self._client.aclose()
 
 
+def client(target: Target, size: int) -> httpx.AsyncClient:
+    """An HTTP/1.1 ``AsyncClient`` for *target* keeping up to *size* connections."""
+    return httpx.AsyncClient(
+        http1=True,
+        http2=False,
+        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+        verify=target.ssl or True,
+        headers=dict(target.headers) or None,
+        trust_env=False,
+    )
+
+
 async def connect(target: Target) -> _HttpxSession:
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    client = httpx.AsyncClient(http1=True, http2=False, limits=limits, trust_env=False)
-    return _HttpxSession(client, target)
+    return _HttpxSession(client(target, 1), target)

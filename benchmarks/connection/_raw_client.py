@@ -22,7 +22,7 @@ from typing import Final, cast
 
 from benchmarks.connection._common import DOWNLOAD_BUFFER, Target, WrongAnswer
 
-__all__ = ["NAME", "connect", "version"]
+__all__ = ["NAME", "connect", "request_bytes", "version"]
 
 NAME: Final = "raw"
 
@@ -33,8 +33,15 @@ def version() -> str:
     return f"asyncio.BufferedProtocol (Python {sys.version.split()[0]})"
 
 
-def _request(target: Target, path: str) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n\r\n".encode("ascii")
+def request_bytes(
+    target: Target, path: str, method: str = "GET", length: int | None = None
+) -> bytes:
+    """The whole head of a request: the Host header, *target*'s headers, a Content-Length."""
+    fields = [("Host", f"{target.host}:{target.port}"), *target.headers]
+    if length is not None:
+        fields.append(("Content-Length", str(length)))
+    lines = "".join(f"{name}: {value}\r\n" for name, value in fields)
+    return f"{method} {path} HTTP/1.1\r\n{lines}\r\n".encode("ascii")
 
 
 class _Protocol(asyncio.BufferedProtocol):
@@ -146,10 +153,15 @@ class _RawSession:
         self._transport = transport
         self._protocol = protocol
         self._write = transport.write
-        self._small = _request(target, target.small_path)
-        self._big = _request(target, target.big_path)
+        self._small = request_bytes(target, target.small_path)
+        self._big = request_bytes(target, target.big_path)
         self._small_length: int | None = None
         self._target = target
+
+    @property
+    def small_length(self) -> int | None:
+        """The wire length of the small answer, once the first one was checked."""
+        return self._small_length
 
     async def small(self) -> None:
         waiter = self._protocol.expect(self._small_length)
@@ -179,6 +191,6 @@ class _RawSession:
 async def connect(target: Target) -> _RawSession:
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.create_connection(
-        lambda: _Protocol(loop), target.host, target.port
+        lambda: _Protocol(loop), target.host, target.port, ssl=target.ssl
     )
     return _RawSession(transport, protocol, target)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["GOALS", "Results", "header", "markdown", "write_json"]
+__all__ = ["GOALS", "Goal", "Results", "dump", "goal_rows", "header", "markdown", "write_json"]
 
 MIB: Final = 1 << 20
 GIB: Final = 1 << 30
@@ -278,10 +278,10 @@ def _download_table(results: Results, loops: Sequence[str], clients: Sequence[st
     return _table(header, lines)
 
 
-def _goal_table(results: Results, loops: Sequence[str]) -> list[str]:
-    header = ["ratio (median of per-repetition ratios)", *loops, "goal"]
+def goal_rows(results: Results, loops: Sequence[str], goals: Sequence[Goal]) -> list[list[str]]:
+    """A row per goal: its title, its ratio on each loop marked ✓ or ✗, what it asks."""
     lines = []
-    for goal in GOALS:
+    for goal in goals:
         cells = []
         for loop in loops:
             value = results.ratio(goal.workload, loop, goal.subject, goal.peer, goal.metric)
@@ -290,7 +290,12 @@ def _goal_table(results: Results, loops: Sequence[str]) -> list[str]:
             cells.append(_times(value) + mark)
         wanted = "(information)" if goal.target is None else f"≥ {goal.target:.2f}"
         lines.append([goal.title, *cells, wanted])
-    return _table(header, lines, text=1)
+    return lines
+
+
+def _goal_table(results: Results, loops: Sequence[str]) -> list[str]:
+    header = ["ratio (median of per-repetition ratios)", *loops, "goal"]
+    return _table(header, goal_rows(results, loops, GOALS), text=1)
 
 
 def header(
@@ -395,4 +400,21 @@ def write_json(
         "medians": medians,
         "runs": [run for key in sorted(results.runs) for run in results.runs[key]],
     }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def dump(
+    path: Path,
+    results: Results,
+    meta: Mapping[str, Any],
+    figures: Sequence[Mapping[str, Any]],
+    group: Callable[[str], Mapping[str, Any]],
+) -> None:
+    """*meta*, *figures*, the failed runs (their group named by *group*) and every run, as JSON."""
+    failed = [
+        {**group(g), "loop": loop, "client": c, "why": why}
+        for (g, loop, c), why in results.failed.items()
+    ]
+    runs = [run for key in sorted(results.runs) for run in results.runs[key]]
+    document = {**meta, "figures": figures, "failed": failed, "runs": runs}
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

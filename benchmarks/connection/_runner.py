@@ -51,6 +51,7 @@ __all__ = [
     "interleave",
     "main",
     "print_profile",
+    "resolve_common",
     "run_benchmark",
     "run_json",
     "runnable",
@@ -256,6 +257,18 @@ def add_common_arguments(parser: argparse.ArgumentParser, clients: Sequence[str]
     )
 
 
+def resolve_common(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    clients: Sequence[str],
+    loops: str | None = None,
+) -> None:
+    """Turn ``add_common_arguments``' client and loop lists into names (*loops*: instead)."""
+    args.explicit_clients = args.clients is not None
+    args.clients = subset(parser, args.clients or ",".join(clients), clients, "--clients")
+    args.loops = subset(parser, loops or args.loops, LOOPS, "--loops")
+
+
 def subset(
     parser: argparse.ArgumentParser, text: str, allowed: Sequence[str], option: str
 ) -> list[str]:
@@ -306,9 +319,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile-workload", choices=WORKLOADS, default="small", help="workload to profile"
     )
     args = parser.parse_args(argv)
-    args.explicit_clients = args.clients is not None
-    args.clients = subset(parser, args.clients or ",".join(CLIENTS), CLIENTS, "--clients")
-    args.loops = subset(parser, args.loops, LOOPS, "--loops")
+    resolve_common(parser, args, CLIENTS)
     args.workloads = subset(parser, args.workloads, WORKLOADS, "--workloads")
     args.repeat = args.repeat or (1 if args.quick else 7)
     args.duration = args.duration or (0.3 if args.quick else 1.5)

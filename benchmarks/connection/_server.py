@@ -9,7 +9,15 @@ when the run ends. It serves two locations on ``127.0.0.1`` at a free port:
   text/plain``, 13 body bytes, the same head length every time (the Date
   header has a fixed width, RFC 9110 section 5.6.7);
 * ``/big``: a static file served with ``sendfile``, so the server side of a
-  download costs little CPU and the client is what is measured.
+  download costs little CPU and the client is what is measured;
+* ``/upload``: takes a request body of any size (``client_max_body_size 0``)
+  and answers as ``/small`` does. nginx reads and discards the body (its
+  ``return`` discards a body to keep the connection: a next request is read
+  only after the whole body), and logs each upload's ``$request_length`` to
+  ``Server.upload_log``, so a harness can check that every byte arrived.
+
+Given ``tls`` (a certificate chain and its key, PEM files), the same
+locations are also served over TLS on a second port, ``Server.tls_port``.
 
 ``keepalive_requests`` is high enough that nginx never closes a connection
 a client keeps for its whole run; ``connections`` (default 64) sizes nginx's
@@ -34,10 +42,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-__all__ = ["BIG_PATH", "SMALL_BODY", "SMALL_PATH", "Server", "nginx_version", "running"]
+__all__ = [
+    "BIG_PATH",
+    "SMALL_BODY",
+    "SMALL_PATH",
+    "UPLOAD_PATH",
+    "Server",
+    "TLSFiles",
+    "nginx_version",
+    "running",
+]
 
 SMALL_PATH: Final = "/small"
 BIG_PATH: Final = "/big"
+UPLOAD_PATH: Final = "/upload"
 SMALL_BODY: Final = b"hello world!\n"
 
 _CONFIG: Final = """\
@@ -63,14 +81,20 @@ http {{
     uwsgi_temp_path {root}/tmp/uwsgi;
     scgi_temp_path {root}/tmp/scgi;
     default_type text/plain;
+    log_format upload $request_length;
     server {{
         listen 127.0.0.1:{port} backlog={connections};
-        root {root}/www;
+{tls}        root {root}/www;
         location = {small} {{
             return 200 "{body}";
         }}
         location = {big} {{
             default_type application/octet-stream;
+        }}
+        location = {upload} {{
+            client_max_body_size 0;
+            access_log {root}/upload.log upload;
+            return 200 "{body}";
         }}
     }}
 }}
@@ -85,6 +109,18 @@ class Server:
     port: int
     big_size: int
     cpu: int
+    tls_port: int | None = None
+    """The TLS listener's port, when ``running`` was given ``tls``."""
+    upload_log: Path | None = None
+    """One line per upload: the request's length in bytes, head and body (nginx's log)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TLSFiles:
+    """The server's certificate chain and private key, PEM files nginx can read."""
+
+    chain: Path
+    key: Path
 
 
 def nginx_version(nginx: str = "nginx") -> str:
@@ -132,20 +168,41 @@ def _wait_ready(host: str, port: int, proc: subprocess.Popen[bytes], root: Path)
         time.sleep(0.05)
 
 
+def _tls_lines(tls: TLSFiles | None, port: int, connections: int) -> str:
+    if tls is None:
+        return ""
+    indent = " " * 8
+    return "".join(
+        f"{indent}{line};\n"
+        for line in (
+            f"listen 127.0.0.1:{port} ssl backlog={connections}",
+            f"ssl_certificate {tls.chain}",
+            f"ssl_certificate_key {tls.key}",
+        )
+    )
+
+
 @contextmanager
 def running(
-    *, big_size: int, cpu: int = 0, nginx: str = "nginx", connections: int = 64
+    *,
+    big_size: int,
+    cpu: int = 0,
+    nginx: str = "nginx",
+    connections: int = 64,
+    tls: TLSFiles | None = None,
 ) -> Iterator[Server]:
     """Start nginx pinned to *cpu*, yield where it listens, stop it (by its pid) afterwards.
 
     *connections* is nginx's ``worker_connections`` and the listen backlog:
-    more than the most connections the clients hold open at once.
+    more than the most connections the clients hold open at once. With
+    *tls*, the locations are served over TLS too, on ``Server.tls_port``.
     """
     if shutil.which(nginx) is None:
         raise RuntimeError("nginx not found: apt-get install -y nginx-light (or nginx)")
     if shutil.which("taskset") is None:
         raise RuntimeError("taskset not found (util-linux)")
     host, port = "127.0.0.1", _free_port()
+    tls_port = _free_port() if tls is not None else None
     with tempfile.TemporaryDirectory(prefix="aiohttpcore-bench-nginx-") as tmp:
         root = Path(tmp)
         # nginx's worker drops to an unprivileged user, which must reach the files.
@@ -159,8 +216,10 @@ def running(
             port=port,
             small=SMALL_PATH,
             big=BIG_PATH,
+            upload=UPLOAD_PATH,
             body=body,
             connections=connections,
+            tls=_tls_lines(tls, tls_port or 0, connections),
         )
         (root / "nginx.conf").write_text(config, encoding="ascii")
         command = [
@@ -176,7 +235,14 @@ def running(
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             _wait_ready(host, port, proc, root)
-            yield Server(host=host, port=port, big_size=big_size, cpu=cpu)
+            yield Server(
+                host=host,
+                port=port,
+                big_size=big_size,
+                cpu=cpu,
+                tls_port=tls_port,
+                upload_log=root / "upload.log",
+            )
         finally:
             # SIGQUIT is nginx's graceful stop; its master takes its worker down.
             if proc.poll() is None:

@@ -30,8 +30,11 @@ version = _aiohttp_client.version
 async def pool(target: Target, size: int) -> AsyncIterator[Get]:
     url = target.url(target.small_path)
     expected = target.small_body
-    connector = aiohttp.TCPConnector(limit=size)
-    async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
+    connector = aiohttp.TCPConnector(limit=size, ssl=target.ssl or True)
+    headers = dict(target.headers) or None
+    async with aiohttp.ClientSession(
+        connector=connector, headers=headers, trust_env=False
+    ) as session:
 
         async def get(lane: int) -> None:
             async with session.get(url) as resp:

@@ -29,7 +29,12 @@ version = _aiohttpcore_client.version
 async def pool(target: Target, size: int) -> AsyncIterator[Get]:
     url = target.url(target.small_path)
     expected = target.small_body
-    async with ConnectionPool(max_connections=size, max_connections_per_host=size) as conns:
+    async with ConnectionPool(
+        max_connections=size,
+        max_connections_per_host=size,
+        ssl_context=target.ssl,
+        headers=target.headers or None,
+    ) as conns:
 
         async def get(lane: int) -> None:
             resp = await conns.request("GET", url)

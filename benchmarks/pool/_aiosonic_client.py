@@ -39,10 +39,12 @@ async def pool(target: Target, size: int) -> AsyncIterator[Get]:
     expected = target.small_body
     config = PoolConfig(size=size, max_conn_requests=None)
     client = aiosonic.HTTPClient(connector=TCPConnector(pool_configs={":default": config}))
+    headers = dict(target.headers) or None
+    context = target.ssl
     try:
 
         async def get(lane: int) -> None:
-            resp = await client.get(url)
+            resp = await client.get(url, headers=headers, ssl=context)
             status: int = resp.status_code
             body: bytes = await resp.content()
             if status != 200 or body != expected:

@@ -36,18 +36,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
 import importlib
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from benchmarks.connection._client import LOOPS, Stopwatch, client_parser, run_measurement
 from benchmarks.pool._common import Get, Peer, WrongAnswer, target
 
-__all__ = ["CLIENTS", "CONCURRENCIES", "LOOPS", "load", "main"]
+__all__ = [
+    "CLIENTS",
+    "CONCURRENCIES",
+    "LOOPS",
+    "Lane",
+    "Lanes",
+    "awaited_lane",
+    "load",
+    "main",
+    "run_lanes",
+]
 
 CLIENTS: Final = ("raw", "aiohttpcore", "aiohttp", "httpx", "aiosonic")
 CONCURRENCIES: Final = (1, 64, 256)
@@ -84,7 +95,7 @@ def load(name: str) -> Peer:
     return cast(Peer, importlib.import_module(f"benchmarks.pool._{name}_client"))
 
 
-class _Lanes:
+class Lanes:
     """What the lanes share: the one latency list, the warm-up signal, the stop flag."""
 
     __slots__ = ("_size", "_started", "latencies", "started", "stop")
@@ -113,7 +124,7 @@ class _Lanes:
             ) from None
 
 
-async def _lane(get: Get, lane: int, lanes: _Lanes) -> None:
+async def awaited_lane(get: Get, lane: int, lanes: Lanes) -> None:
     """Requests back to back until told to stop; each one's duration appended to the list."""
     perf = time.perf_counter
     record = lanes.latencies.append
@@ -170,46 +181,62 @@ def _latency_figures(latencies: list[float], duration: float) -> dict[str, float
     }
 
 
-async def _measure(peer: Peer, args: argparse.Namespace) -> dict[str, Any]:
-    size: int = args.concurrency
-    lanes = _Lanes(size)
+Lane = Callable[[int, Lanes], Coroutine[Any, Any, None]]
+"""``lane(number, lanes)``: requests until ``lanes.stop``, each timed, as ``awaited_lane`` does."""
+
+
+async def run_lanes(
+    lane: Lane, size: int, args: argparse.Namespace
+) -> tuple[dict[str, Any], list[float]]:
+    """Steps 1 to 3 above for *size* lanes; the window's figures and its requests' latencies.
+
+    ``args`` gives ``warmup``, ``duration``, ``port`` (whose connections are
+    counted) and ``profile``.
+    """
+    lanes = Lanes(size)
     profiler = cProfile.Profile() if args.profile else None
     watch = Stopwatch()
-    async with peer.pool(target(args.host, args.port), size) as get:
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(_lane(get, lane, lanes)) for lane in range(size)]
-                await asyncio.sleep(args.warmup)
-                await lanes.wait_started(_FIRST_ANSWER_LIMIT)
-                connections_warm = _connections(args.port)
-                # The window: the lanes run on across both of its ends.
-                n0 = len(lanes.latencies)
-                watch.start()
-                if profiler is not None:
-                    profiler.enable()
-                await asyncio.sleep(args.duration)
-                if profiler is not None:
-                    profiler.disable()
-                spent = watch.stop()
-                n1 = len(lanes.latencies)
-                connections_end = _connections(args.port)
-                lanes.stop = True
-                # Let the requests under way finish; a client slower than that is cut short.
-                await asyncio.wait(tasks, timeout=_DRAIN)
-                for task in tasks:
-                    task.cancel()
-        except BaseExceptionGroup as error:
-            raise _leaf(error) from None
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(lane(number, lanes)) for number in range(size)]
+            await asyncio.sleep(args.warmup)
+            await lanes.wait_started(_FIRST_ANSWER_LIMIT)
+            connections_warm = _connections(args.port)
+            # The window: the lanes run on across both of its ends.
+            n0 = len(lanes.latencies)
+            watch.start()
+            if profiler is not None:
+                profiler.enable()
+            await asyncio.sleep(args.duration)
+            if profiler is not None:
+                profiler.disable()
+            spent = watch.stop()
+            n1 = len(lanes.latencies)
+            connections_end = _connections(args.port)
+            lanes.stop = True
+            # Let the requests under way finish; a client slower than that is cut short.
+            await asyncio.wait(tasks, timeout=_DRAIN)
+            for task in tasks:
+                task.cancel()
+    except BaseExceptionGroup as error:
+        raise _leaf(error) from None
     if profiler is not None:
         profiler.dump_stats(args.profile)
-    return {
+    figures = {
         "warmup_ops": n0,
         "ops": n1 - n0,
         **spent,
         "connections_warm": connections_warm,
         "connections_end": connections_end,
-        **_latency_figures(lanes.latencies[n0:n1], args.duration),
     }
+    return figures, lanes.latencies[n0:n1]
+
+
+async def _measure(peer: Peer, args: argparse.Namespace) -> dict[str, Any]:
+    size: int = args.concurrency
+    async with peer.pool(target(args.host, args.port), size) as get:
+        figures, latencies = await run_lanes(functools.partial(awaited_lane, get), size, args)
+    return {**figures, **_latency_figures(latencies, args.duration)}
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -13,14 +13,16 @@ Nothing here imports a peer.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, TypeVar
 
 from benchmarks.connection import _server
-from benchmarks.connection._common import Target, WrongAnswer
+from benchmarks.connection._common import Session, Target, WrongAnswer
 
-__all__ = ["Get", "Peer", "Target", "WrongAnswer", "target"]
+__all__ = ["Get", "Peer", "Target", "WrongAnswer", "sessions", "target"]
+
+S = TypeVar("S", bound=Session)
 
 
 class Get(Protocol):
@@ -57,3 +59,21 @@ def target(host: str, port: int) -> Target:
         big_path=_server.BIG_PATH,
         big_size=0,
     )
+
+
+@asynccontextmanager
+async def sessions(
+    connect: Callable[[Target], Awaitable[S]], target: Target, size: int
+) -> AsyncIterator[list[S]]:
+    """*size* connection-benchmark sessions to *target*, one per task, all closed at the end.
+
+    Opened one after the other, so a failure leaves only opened ones to close.
+    """
+    opened: list[S] = []
+    try:
+        while len(opened) < size:
+            opened.append(await connect(target))
+        yield opened
+    finally:
+        for session in opened:
+            await session.aclose()

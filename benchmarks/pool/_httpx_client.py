@@ -19,8 +19,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
 
-import httpx
-
 from benchmarks.connection import _httpx_client
 from benchmarks.pool._common import Get, Target, WrongAnswer
 
@@ -38,10 +36,7 @@ def version() -> str:
 async def pool(target: Target, size: int) -> AsyncIterator[Get]:
     url = target.url(target.small_path)
     expected = target.small_body
-    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    async with httpx.AsyncClient(
-        http1=True, http2=False, limits=limits, trust_env=False
-    ) as client:
+    async with _httpx_client.client(target, size) as client:
 
         async def get(lane: int) -> None:
             resp = await client.get(url)

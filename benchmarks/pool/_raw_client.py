@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Final
 
 from benchmarks.connection import _raw_client
-from benchmarks.pool._common import Get, Target
+from benchmarks.pool._common import Get, Target, sessions
 
 __all__ = ["NAME", "pool", "version"]
 
@@ -27,17 +27,10 @@ version = _raw_client.version
 
 @asynccontextmanager
 async def pool(target: Target, size: int) -> AsyncIterator[Get]:
-    sessions: list[_raw_client._RawSession] = []
-    try:
-        # One after the other, so a failure leaves only opened ones to close.
-        while len(sessions) < size:
-            sessions.append(await _raw_client.connect(target))
-        smalls = [session.small for session in sessions]
+    async with sessions(_raw_client.connect, target, size) as opened:
+        smalls = [session.small for session in opened]
 
         def get(lane: int) -> Awaitable[None]:
             return smalls[lane]()
 
         yield get
-    finally:
-        for session in sessions:
-            await session.aclose()

@@ -10,7 +10,6 @@ where it has a workload. This module runs nothing and imports no peer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -190,10 +189,4 @@ def write_json(path: Path, results: Results, meta: Mapping[str, Any]) -> None:
         }
         medians = {name: _clean(results.median(g, loop, c, m)) for name, m in _METRICS.items()}
         figures.append({"concurrency": int(g), "loop": loop, "client": c, **medians, **ratios})
-    failed = [
-        {"concurrency": int(g), "loop": loop, "client": c, "why": why}
-        for (g, loop, c), why in results.failed.items()
-    ]
-    runs = [run for key in sorted(results.runs) for run in results.runs[key]]
-    document = {**meta, "figures": figures, "failed": failed, "runs": runs}
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _report.dump(path, results, meta, figures, lambda g: {"concurrency": int(g)})

@@ -44,14 +44,14 @@ from benchmarks.connection._runner import (
     client_command,
     interleave,
     print_profile,
+    resolve_common,
     run_benchmark,
     run_json,
-    subset,
 )
 from benchmarks.pool import _report
-from benchmarks.pool._client import CLIENTS, CONCURRENCIES, LOOPS
+from benchmarks.pool._client import CLIENTS, CONCURRENCIES
 
-__all__ = ["main"]
+__all__ = ["machine", "main"]
 
 _PROFILE_CONCURRENCY = 64
 
@@ -149,9 +149,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not levels or levels[0] < 1:
         parser.error("--concurrency takes whole numbers from 1 up, comma-separated")
     args.concurrency = levels
-    args.explicit_clients = args.clients is not None
-    args.clients = subset(parser, args.clients or ",".join(CLIENTS), CLIENTS, "--clients")
-    args.loops = subset(parser, args.loops, LOOPS, "--loops")
+    resolve_common(parser, args, CLIENTS)
     args.repeat = args.repeat or (1 if args.quick else 5)
     args.duration = args.duration or (0.3 if args.quick else 2.0)
     args.warmup = args.warmup if args.warmup is not None else (0.1 if args.quick else 0.3)
@@ -167,12 +165,17 @@ def _cpu_model() -> str:
     return names[0] if names else platform.processor() or "unknown CPU"
 
 
+def machine() -> str:
+    """The architecture, CPU model, CPU count and system, for a report's header."""
+    return (
+        f"{platform.machine()}, {_cpu_model()}, {os.cpu_count()} CPUs,"
+        f" {platform.platform(terse=True)}"
+    )
+
+
 def _meta(args: argparse.Namespace, connections: int, load: tuple[float, float]) -> dict[str, Any]:
     about = {
-        "machine": (
-            f"{platform.machine()}, {_cpu_model()}, {os.cpu_count()} CPUs,"
-            f" {platform.platform(terse=True)}"
-        ),
+        "machine": machine(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "server": (
             f"{_server.nginx_version()}, 1 worker, worker_connections {connections},"
