@@ -18,8 +18,9 @@ as long as it stays reusable, sending with ``send_request`` and reading with
 requests in flight with one sender and one reader task per connection).
 That path, not ``pool.request``, because it costs less per request and lets
 every figure be measured for every request without the ``trace=`` hook,
-which costs the pool about 5 µs a request (four ``TraceEvent`` objects; at
-64 connections on uvloop, client CPU a request went from 31 µs to 37 µs).
+which cost the pool about 5 µs a request when this was measured (four
+``TraceEvent`` objects, then frozen dataclasses, now cheaper named tuples;
+at 64 connections on uvloop, client CPU a request went from 31 µs to 37 µs).
 Against one nginx on CPU 0, every client on CPU 1, uvloop, 64 connections,
 3 interleaved runs on a shared machine (read the ratios, not the rates):
 ``python -m benchmarks.pool._client aiohttpcore uvloop 64`` (``await
