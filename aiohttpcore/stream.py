@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import socket
 import ssl
 from collections.abc import Callable
@@ -565,6 +566,14 @@ class HTTPStream(asyncio.BufferedProtocol):
         self._codec = codec
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_alpn(stream: HTTPStream) -> None:
     try:
         check_alpn(stream.get_extra_info("ssl_object"))  # type: ignore[arg-type]
@@ -610,8 +619,13 @@ async def open_stream(
                 )
             else:
                 create = loop.create_connection
-                if isinstance(loop, asyncio.BaseEventLoop):  # uvloop has no happy eyeballs
-                    create = functools.partial(create, happy_eyeballs_delay=0.25)  # RFC 8305
+                # RFC 8305 happy eyeballs for names, on the default loop (uvloop
+                # has none). Not for an address: it has one candidate, and
+                # asyncio's staggered race would still cost a task per connect
+                # (Connection: close load on 127.0.0.1 ran at 0.69x aiohttp's
+                # rate with it, benchmarks/results/suite.md, workload C).
+                if isinstance(loop, asyncio.BaseEventLoop) and not _is_address(host):
+                    create = functools.partial(create, happy_eyeballs_delay=0.25)
                 await create(
                     lambda: stream,
                     host,
