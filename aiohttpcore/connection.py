@@ -618,9 +618,7 @@ class HTTPConnection:
         if codec.is_reusable():
             return  # the common case: idle, ready for the next request
         if codec.recv_state in (RecvState.CLOSED, RecvState.ERROR) or (
-            not codec.pending
-            and not codec.is_reusable()
-            and codec.send_state not in (SendState.HEADERS, SendState.BODY)
+            not codec.pending and codec.send_state not in (SendState.HEADERS, SendState.BODY)
         ):
             # Nothing more can be exchanged on it; requests pipelined behind
             # a close get ConnectionClosed from the codec, without I/O.
