@@ -1,28 +1,21 @@
-"""The optional compression packages, as the tests find them (one lookup for every test file).
+"""The compression packages the codec tests compress with, imported once for every test file.
 
-``brotli`` and ``zstd`` are the modules when importable, else ``None``:
-``zstd`` is the standard library's ``compression.zstd`` on Python 3.14 and
-``backports.zstd`` before. The test sessions install both, so their tests
-run; elsewhere the tests that need one are marked to say which is missing.
+``brotli`` is the ``brotli`` package; ``zstd`` is the standard library's
+``compression.zstd`` on Python 3.14 and ``backports.zstd`` before. The
+library treats both as optional extras, but its tests do not: the test
+sessions install them (noxfile.py), and a missing one is an import error
+at collection, never a silently skipped test.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
-__all__ = ["brotli", "optional_module", "zstd"]
+__all__ = ["brotli", "zstd"]
 
-
-def optional_module(*names: str) -> ModuleType | None:
-    """The first of *names* that imports, or ``None``."""
-    for name in names:
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-brotli = optional_module("brotli")
-zstd = optional_module("compression.zstd", "backports.zstd")
+brotli: ModuleType = importlib.import_module("brotli")
+zstd: ModuleType = importlib.import_module(
+    "compression.zstd" if sys.version_info >= (3, 14) else "backports.zstd"
+)
