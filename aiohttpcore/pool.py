@@ -497,11 +497,9 @@ class ConnectionPool:
             if target.tls and target.key[3] is None:
                 await self._use_tls_context(target)
             # The common case, without a coroutine: an idle connection is at hand.
-            connection, reserved = self._take(target)
+            connection, reserved = self._take(target, budgets)
             if connection is not None:
                 reused = True
-                if connection.timeout is not budgets:
-                    connection.set_timeout(budgets)
             else:
                 try:
                     connection, reused = await self._obtain(target, budgets, reserved)
@@ -603,14 +601,12 @@ class ConnectionPool:
         """A connection to *target*'s origin, checked out: ``(connection, reused)``."""
         if target.tls and target.key[3] is None:
             await self._use_tls_context(target)
-        connection, reserved = self._take(target)
+        connection, reserved = self._take(target, budgets)
         if connection is None:
             return await self._obtain(target, budgets, reserved)
-        if connection.timeout is not budgets:
-            connection.set_timeout(budgets)
         return connection, True
 
-    def _take(self, target: _Target) -> tuple[_Pooled | None, bool]:
+    def _take(self, target: _Target, budgets: Timeout) -> tuple[_Pooled | None, bool]:
         """An idle connection checked out, or whether a slot was reserved for a new one."""
         loop = self._loop
         assert loop is not None
@@ -623,8 +619,15 @@ class ConnectionPool:
         if to_close:
             self._close_all(to_close, "dropped at checkout")  # expired, dead or evicted
         if connection is not None:
-            connection.out = True
+            self._hand_out(connection, budgets)
         return connection, reserved
+
+    @staticmethod
+    def _hand_out(connection: _Pooled, budgets: Timeout) -> None:
+        """An existing connection leaves the books for one exchange, with its budgets."""
+        connection.out = True
+        if connection.timeout is not budgets:
+            connection.set_timeout(budgets)
 
     async def _obtain(
         self, target: _Target, budgets: Timeout, reserved: bool
@@ -634,9 +637,7 @@ class ConnectionPool:
         connection = None if reserved else await self._wait(key, budgets)
         if connection is None:
             return await self._open(target, key, budgets), False
-        connection.out = True
-        if connection.timeout is not budgets:
-            connection.set_timeout(budgets)
+        self._hand_out(connection, budgets)
         return connection, True
 
     async def _use_tls_context(self, target: _Target) -> None:
