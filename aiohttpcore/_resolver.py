@@ -15,7 +15,6 @@ resolver gave them; there is no happy eyeballs between cached addresses.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
@@ -25,6 +24,7 @@ from .exceptions import ConnectError
 from .protocol import ClientCodec
 from .stream import HTTPStream, open_stream
 from .timeouts import Timeout
+from .url import is_ip_address
 
 __all__ = ["CachingResolver"]
 
@@ -48,11 +48,7 @@ class CachingResolver:
         Raises:
             ConnectError: the name does not resolve; the message names it.
         """
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:
+        if is_ip_address(host):
             return [host]
         loop = asyncio.get_running_loop()
         now = loop.time()

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import socket
 import ssl
 from collections.abc import Callable
@@ -57,6 +56,7 @@ from .exceptions import (
 from .protocol import NEED_DATA, ClientCodec, Data, EndOfMessage, Informational, ResponseHead
 from .protocol.state import RecvState
 from .timeouts import Timeout
+from .url import is_ip_address
 
 __all__ = ["HTTPStream", "open_stream"]
 
@@ -566,14 +566,6 @@ class HTTPStream(asyncio.BufferedProtocol):
         self._codec = codec
 
 
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def _check_alpn(stream: HTTPStream) -> None:
     try:
         check_alpn(stream.get_extra_info("ssl_object"))  # type: ignore[arg-type]
@@ -624,7 +616,7 @@ async def open_stream(
                 # asyncio's staggered race would still cost a task per connect
                 # (Connection: close load on 127.0.0.1 ran at 0.69x aiohttp's
                 # rate with it, benchmarks/results/suite.md, workload C).
-                if isinstance(loop, asyncio.BaseEventLoop) and not _is_address(host):
+                if isinstance(loop, asyncio.BaseEventLoop) and not is_ip_address(host):
                     create = functools.partial(create, happy_eyeballs_delay=0.25)
                 await create(
                     lambda: stream,

@@ -51,7 +51,7 @@ from urllib.parse import quote, unquote
 
 from .exceptions import InvalidURL
 
-__all__ = ["UNIX_HOST_HEADER", "URL", "Scheme", "parse_url"]
+__all__ = ["UNIX_HOST_HEADER", "URL", "Scheme", "is_ip_address", "parse_url"]
 
 Scheme: TypeAlias = Literal["http", "https", "http+unix"]
 """The schemes this client can request."""
@@ -99,6 +99,15 @@ def _idna_2008(host: str) -> str:
 
 _HAVE_IDNA = importlib.util.find_spec("idna") is not None
 _to_ascii: Callable[[str], str] = _idna_2008 if _HAVE_IDNA else _idna_2003
+
+
+def is_ip_address(host: str) -> bool:
+    """True for an IPv4 or IPv6 address (no brackets), false for a name to resolve."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_ip_literal(host: str) -> bool:
