@@ -1,9 +1,10 @@
-"""Sessions: ``tests`` and ``slow`` (both loops inside pytest), ``lint``, ``typecheck``, ``micro``,
-``bench``.
+"""Sessions: ``tests`` and ``slow`` (both loops inside pytest), ``lint``, ``typecheck``, ``docs``,
+``micro``, ``bench``.
 
 Every session installs what it needs itself, so ``nox`` on a machine with only
-Python 3.11 and pip is enough (``bench`` also wants nginx and wrk from the
-system's packages: it installs them with apt-get when it runs as root).
+Python 3.11 and pip is enough (``docs`` also wants Graphviz, ``bench`` nginx
+and wrk, from the system's packages: they install them with apt-get when
+they run as root).
 ``tests`` enforces 100 % line and branch coverage of ``aiohttpcore/protocol/``
 (CONVENTIONS.md, "Tooling settings").
 Long cases (soaks, GiB transfers) are marked ``slow`` and run in their own
@@ -39,6 +40,9 @@ TEST_DEPS = [
     # The optional Content-Encoding codecs, so their tests run rather than skip.
     "brotli>=1.2",
     "backports.zstd>=1.0; python_version < '3.14'",
+    # The peers the migration pages of the docs show side by side; their examples run.
+    "aiohttp>=3.9",
+    "httpx>=0.27",
     # Real servers for the interop tests (tests/_support/servers.py), as subprocesses.
     "uvicorn>=0.54",
     "httptools>=0.6",
@@ -46,7 +50,8 @@ TEST_DEPS = [
     "granian>=2.8",
 ]
 LINT_DEPS = ["ruff>=0.8"]
-TYPECHECK_DEPS = ["mypy>=1.13", *TEST_DEPS]
+DOCS_DEPS = ["sphinx>=8.1", "furo>=2024.8"]
+TYPECHECK_DEPS = ["mypy>=1.13", "types-docutils", *TEST_DEPS, *DOCS_DEPS]
 
 
 @nox.session(python="3.11")
@@ -84,7 +89,22 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and the tests."""
     session.install("-e", ".", *TYPECHECK_DEPS)
-    session.run("mypy", "--strict", "aiohttpcore", "tests")
+    session.run("mypy", "--strict", "aiohttpcore", "tests", "docs")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the docs as CI does: warnings are errors, every cross-reference must resolve.
+
+    The output is docs/_build/html. No network: intersphinx reads the
+    committed inventory (docs/conf.py). The examples in the pages are run by
+    the ``tests`` session (tests/docs/test_snippets.py), not here.
+    """
+    _system_tools(session, DOCS_TOOLS, "the build fails where it draws a diagram")
+    session.install("-e", ".", *DOCS_DEPS)
+    session.run(
+        "sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", "docs/_build/html"
+    )
 
 
 @nox.session(python="3.11")
@@ -114,23 +134,27 @@ BENCH_DEPS = [
 # Debian's packages for the tools, the first that installs wins (nginx-light is
 # nginx with fewer modules; newer releases have only nginx).
 BENCH_TOOLS = {"nginx": ("nginx-light", "nginx"), "wrk": ("wrk",)}
+# `dot` draws the state machine's diagrams (docs/_ext/statemachine.py).
+DOCS_TOOLS = {"dot": ("graphviz",)}
 
 
-def _system_tools(session: nox.Session) -> None:
-    """apt-get install nginx and wrk when missing and this runs as root; otherwise say so."""
-    missing = [tool for tool in BENCH_TOOLS if shutil.which(tool) is None]
+def _system_tools(session: nox.Session, tools: dict[str, tuple[str, ...]], without: str) -> None:
+    """apt-get install the missing ``tools`` when this runs as root; otherwise say so.
+
+    ``without``: what the session does without them, for the warning.
+    """
+    missing = [tool for tool in tools if shutil.which(tool) is None]
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         session.warn(
             f"not found and not installable here (needs root and apt-get): {', '.join(missing)};"
-            " without nginx the suite loads the embedded server of `aiohttpcore bench`,"
-            " without wrk it leaves wrk out"
+            f" {without}"
         )
         return
     session.run("apt-get", "update", "-qq", external=True)
     for tool in missing:
-        for package in BENCH_TOOLS[tool]:
+        for package in tools[tool]:
             # 100: apt-get's "no such package"; the next name is tried.
             session.run(
                 "apt-get", "install", "-y", "-qq", package, external=True, success_codes=[0, 100]
@@ -146,6 +170,11 @@ def bench(session: nox.Session) -> None:
     ``nox -s bench -- --quick`` is a smoke run of under a minute; the options
     are ``python -m benchmarks.suite --help``'s, the method benchmarks/README.md.
     """
-    _system_tools(session)
+    _system_tools(
+        session,
+        BENCH_TOOLS,
+        "without nginx the suite loads the embedded server of `aiohttpcore bench`,"
+        " without wrk it leaves wrk out",
+    )
     session.install("-e", ".[cli]", *BENCH_DEPS)
     session.run("python", "-m", "benchmarks.suite", *session.posargs)

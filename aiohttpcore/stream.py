@@ -83,7 +83,7 @@ def _translate(
 
 
 class HTTPStream(asyncio.BufferedProtocol):
-    """One connection's transport, feeding one :class:`ClientCodec`.
+    """One connection's transport, feeding one :class:`~aiohttpcore.protocol.ClientCodec`.
 
     Contract: one task may read (``next_event``/``readinto``) while another
     writes (``send``); the connection layer enforces that. Every method

@@ -22,7 +22,9 @@ from .parser import ParserLimits as ParserLimits
 from .parser import Profile as Profile
 from .state import RECV_TRANSITIONS as RECV_TRANSITIONS
 from .state import SEND_TRANSITIONS as SEND_TRANSITIONS
+from .state import RecvEvent as RecvEvent
 from .state import RecvState as RecvState
+from .state import SendEvent as SendEvent
 from .state import SendState as SendState
 
 __all__ = [
@@ -41,8 +43,10 @@ __all__ = [
     "NoBody",
     "ParserLimits",
     "Profile",
+    "RecvEvent",
     "RecvState",
     "ResponseHead",
+    "SendEvent",
     "SendState",
     "UntilClose",
 ]

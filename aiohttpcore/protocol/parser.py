@@ -56,9 +56,9 @@ class Profile(enum.Enum):
     """How forgiving the parser is where framing is not at stake."""
 
     STRICT = "strict"
-    """Exactly PROTOCOL-POLICY.md: the default."""
+    """The default, and exactly what PROTOCOL-POLICY.md decides."""
     LENIENT = "lenient"
-    """For scrapers: also what browsers accept, where it cannot change where a message ends."""
+    """For scrapers, which also want what browsers accept where it cannot move a message's end."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

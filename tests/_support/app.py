@@ -27,6 +27,8 @@ are the ones GET would carry)::
     GET  /sleep?ms=m          answers after m milliseconds (at most 60 000)
     GET  /sha256/{n}          stamped_body(n) streamed, Content-Length and
                               X-Body-SHA256; n up to 1 GiB
+    GET  /gzip/{n}            pattern(n) compressed, Content-Encoding: gzip
+                              (whatever the request accepts); n up to 16 MiB
     POST|PUT /upload-sha256   reads the body incrementally; X-Body-Length and
                               X-Body-SHA256 headers, the same as JSON body
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gzip
 import hashlib
 import http
 import json
@@ -58,6 +61,8 @@ PATTERN_UNIT = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+
 STAMP_BLOCK = 64 * 1024
 #: Largest body ``/bytes``, ``/chunked`` and ``/sha256`` generate: 1 GiB.
 MAX_GENERATED = 1 << 30
+#: Largest body ``/gzip`` compresses (in memory, at once).
+MAX_GZIP = 16 * 1024 * 1024
 #: Largest body ``/echo`` buffers (it answers 413 beyond).
 ECHO_LIMIT = 16 * 1024 * 1024
 #: Longest ``/sleep``.
@@ -193,6 +198,15 @@ async def _chunked(scope: Scope, receive: Receive, send: Send, arg: str) -> None
     )
 
 
+async def _gzip(scope: Scope, receive: Receive, send: Send, arg: str) -> None:
+    n = int(arg)
+    if not 0 <= n <= MAX_GZIP:
+        raise ValueError(f"size {n} outside 0..{MAX_GZIP}")
+    headers = [(b"content-type", b"application/octet-stream"), (b"content-encoding", b"gzip")]
+    # mtime=0: the same n always gives the same bytes.
+    await _respond(scope, send, 200, headers, gzip.compress(pattern(n), mtime=0))
+
+
 async def _sha256(scope: Scope, receive: Receive, send: Send, arg: str) -> None:
     n = _size(arg)
     digest = await asyncio.get_running_loop().run_in_executor(None, stamped_sha256, n)
@@ -305,6 +319,7 @@ ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], Handler], ...] = (
     (re.compile(r"/close()"), _GET_METHODS, _close),
     (re.compile(r"/sleep()"), _GET_METHODS, _sleep),
     (re.compile(r"/sha256/(\d+)"), _GET_METHODS, _sha256),
+    (re.compile(r"/gzip/(\d+)"), _GET_METHODS, _gzip),
     (re.compile(r"/upload-sha256()"), _BODY_METHODS, _upload_sha256),
 )
 
