@@ -391,12 +391,33 @@ class HTTPStream(asyncio.BufferedProtocol):
                 self._direct = target[:limit] if limit < len(target) else target
             try:
                 await self._waiter_for(want_head=False)
+            except BaseException:
+                if self._direct_count:
+                    self._lose_direct_bytes()
+                raise
             finally:
                 self._waiter = None
                 self._direct = None
             if self._direct_count:
                 count, self._direct_count = self._direct_count, 0
                 return count
+
+    def _lose_direct_bytes(self) -> None:
+        """A wait ended by an exception (a cancellation) after bytes reached its buffer.
+
+        The bytes are in the caller's buffer but the caller will never learn
+        how many, and the codec has counted them as read: the rest of the
+        body can no longer be told apart, so the stream ends here and the
+        next read says why instead of returning later bytes as if they were
+        these.
+        """
+        self._direct_count = 0
+        self._lost = ReadError(
+            f"a read from {self.label} ended (cancelled) after body bytes had reached "
+            "its buffer; the rest of this body cannot be read",
+            host=self.label,
+        )
+        self.abort()
 
     def _waiter_for(self, *, want_head: bool) -> asyncio.Future[None]:
         """The future the next callback (bytes, EOF, timer) completes; the caller awaits it.

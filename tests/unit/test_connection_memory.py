@@ -565,6 +565,37 @@ async def test_readinto_waiting_reader_gets_bytes_in_its_own_buffer(rig: Rig) ->
     assert conn.is_reusable()
 
 
+async def test_readinto_cancelled_after_its_bytes_landed_ends_the_body_loudly(rig: Rig) -> None:
+    """Cancelled between the bytes landing in its buffer and the task resuming.
+
+    The count leaves with the cancelled task and the codec has counted the
+    bytes as read: the next read must fail, not hand over later bytes as the
+    body's next ones (it returned 5 with the second buffer still zeros).
+    """
+    conn, net = rig()
+    await conn.send_request("GET", "/")
+    transport = net.transport
+    transport.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+    resp = await conn.read_response()
+    first = bytearray(64)
+    reader = asyncio.create_task(resp.readinto(first))
+    await settle()
+    transport.feed(b"ABCDE")  # written into `first`; the reader has not run since
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    assert first[:5] == b"ABCDE"
+    transport.feed(b"FGHIJ")
+    error = await failure(resp.readinto(bytearray(64)))
+    held = [resp]
+    del resp
+    forget(conn, held)
+    assert isinstance(error, ReadError)
+    assert "cancelled" in str(error)
+    assert LABEL in str(error)
+    assert not conn.is_reusable()
+
+
 async def test_readinto_memoryview_slice_zero_copy_then_paused_rest(rig: Rig) -> None:
     conn, net = rig()
     await conn.send_request("GET", "/")
