@@ -7,7 +7,8 @@ request that may have reached the server is replayed only when its method
 is idempotent, its body can be sent again, and the connection was a reused
 one that failed before any byte of the response arrived (the classic race
 with a server closing an idle keep-alive connection). A fresh connection
-that fails the same way would fail again: never retried.
+that fails the same way would fail again: never retried. Nor is a timeout:
+the server is there, only slow.
 
 Connect failures (nothing was sent) are another matter: they are retried,
 for every method, only as many times as ``connect`` allows (0 by default),
@@ -35,10 +36,11 @@ class Retry:
     Args:
         total: retries of one request, all causes together (0: never).
         connect: retries after failing to open a connection (refused,
-            unreachable, connect timeout). 0 by default: whether to hammer
-            a host that refuses is the caller's decision.
+            unreachable, connect timeout), within ``total``. 0 by default:
+            whether to hammer a host that refuses is the caller's decision.
         stale: retry an idempotent request once on a reused connection
-            that the server closed before answering (pool rule 4).
+            that the server closed before answering (pool rule 4). A read
+            or write timeout is not such a close: never retried.
         backoff_factor: sleep ``backoff_factor * 2 ** (n - 1)`` seconds
             before retry *n* of a connect failure (none before a stale
             retry: the next connection is a fresh one).
@@ -99,7 +101,8 @@ class Retry:
 
         Only once, only idempotent methods (any method when the server said
         it did not process the request), only on a reused connection that
-        failed before any response byte, only with a replayable body.
+        failed before any response byte, only with a replayable body, and
+        never after a read or write timeout.
         """
         if not self.stale or stale_retries or retries >= self.total or not replayable:
             return False
@@ -110,6 +113,9 @@ class Retry:
             and not response_started
             and method in self.methods
             and is_temp_network_error(error)
+            # A timeout is a slow or stalled server, not one that closed an idle
+            # connection: sending again would double the wait and its work.
+            and not isinstance(error, TimeoutError)
         )
 
 

@@ -86,6 +86,16 @@ async def close_without_answer(
         responder.misbehaved.set()
 
 
+async def silent_after_reading(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, responder: Responder
+) -> None:
+    """Read one more request whole, log it, then say nothing until the client gives up."""
+    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+        responder.record(writer, await read_request(reader))
+        responder.misbehaved.set()
+        await until_client_closes(reader)
+
+
 async def stray_response_then_close(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, responder: Responder
 ) -> None:

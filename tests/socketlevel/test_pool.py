@@ -38,6 +38,7 @@ from aiohttpcore import (
     OriginStats,
     PoolClosed,
     PoolTimeout,
+    ReadTimeout,
     Response,
     Retry,
     StateError,
@@ -53,6 +54,7 @@ from ._pool_helpers import (
     Responder,
     close_without_answer,
     half_close_then_wait,
+    silent_after_reading,
     stray_bytes_keep_open,
     stray_response_then_close,
     until_client_closes,
@@ -469,6 +471,26 @@ async def test_stale_retry_happens_once_and_never_twice() -> None:
     assert {responder.on_connection(0)[-1], responder.on_connection(1)[-1]} == {"/twice"}
     assert stats.retried == 1
     assert stats.closed == {"error": 2}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+@pytest.mark.asyncio
+async def test_a_read_timeout_on_a_reused_connection_is_not_retried(method: str) -> None:
+    """A silent server is slow, not a stale connection.
+
+    Sending the request again would double both the caller's wait and the
+    server's work: the server saw it once, and only once.
+    """
+    responder = Responder(b"answer", per_connection=1, ending=silent_after_reading)
+    timeout = dataclasses.replace(SHORT, read=0.2)
+    async with RawServer(responder) as server, ConnectionPool(timeout=timeout) as pool:
+        await warm(pool, server.base_url, 1)
+        with pytest.raises(ReadTimeout):
+            await pool.request(method, f"{server.base_url}/slow", body=b"x")
+        stats = pool.stats()
+    assert server.connection_count == 1
+    assert [r.target for r in responder.requests].count("/slow") == 1
+    assert (stats.retried, stats.closed) == (0, {"error": 1})
 
 
 @pytest.mark.asyncio
