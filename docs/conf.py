@@ -47,9 +47,8 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.graphviz",
     "statemachine",
+    "benchresults",
 ]
-if (DOCS / "_ext" / "benchresults.py").exists():  # TEMPORARY while it is written
-    extensions.append("benchresults")
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 nitpicky = True

@@ -10,8 +10,10 @@ What runs (``docs/`` pages, see ``_rst.py`` for how blocks are found):
   without one runs as a script, so ``asyncio.run(main())`` works too.
 * ``console`` blocks: each ``$ aiohttpcore ...`` command (``\\`` continues a
   line) runs as ``python -m aiohttpcore ...`` in a subprocess and must exit
-  0. Other commands (``pip``, ``nox``, ``python -m benchmarks...``) install
-  things or run for minutes; they are shown, not run.
+  0; a command ending in ``; echo $?`` must exit with the status its output
+  ends with, so failures are examples too. Other commands (``pip``,
+  ``nox``, ``python -m benchmarks...``) install things or run for minutes;
+  they are shown, not run.
 
 Where the examples point: port 8080 is a uvicorn (h11) server running
 ``tests/_support/app.py`` and 8443 the same over TLS; the numbers are
@@ -96,26 +98,48 @@ def _run_python(
         exec(code, namespace)
 
 
-def commands(text: str) -> Iterator[str]:
-    """The ``$ ...`` lines of a console block, continuation lines joined."""
+#: The shell idiom that shows a command's exit status as its last line of output.
+ECHO_STATUS = "; echo $?"
+
+
+def commands(text: str) -> Iterator[tuple[str, list[str]]]:
+    """The ``$ ...`` lines of a console block (continuations joined), each with its output."""
+    current: tuple[str, list[str]] | None = None
     pending: str | None = None
     for line in text.splitlines():
         if pending is not None:
             pending += " " + line.strip()
         elif line.startswith("$ "):
+            if current is not None:
+                yield current
+                current = None
             pending = line[2:].strip()
         else:
+            if current is not None:
+                current[1].append(line)
             continue
         if pending.endswith("\\"):
             pending = pending[:-1].rstrip()
             continue
-        yield pending
+        current = (pending, [])
         pending = None
+    if current is not None:
+        yield current
+
+
+def _expected_status(command: str, output: list[str], where: str) -> tuple[str, int]:
+    """The command to run and the exit status it must end with (0 unless ``; echo $?``)."""
+    if not command.endswith(ECHO_STATUS):
+        return command, 0
+    status = output[-1].strip() if output else ""
+    assert status.isdigit(), f"{where}: `{command}` must end its output with the status it echoes"
+    return command.removesuffix(ECHO_STATUS), int(output[-1])
 
 
 def _run_console(block: Block, source: str, cwd: Path) -> int:
     ran = 0
-    for command in commands(source):
+    for shown, output in commands(source):
+        command, expected = _expected_status(shown, output, block.where)
         argv = shlex.split(command)
         if argv[0] != CLI:
             continue
@@ -126,8 +150,8 @@ def _run_console(block: Block, source: str, cwd: Path) -> int:
             timeout=COMMAND_TIMEOUT,
             check=False,
         )
-        assert done.returncode == 0, (
-            f"{block.where}: `{command}` exited {done.returncode}\n"
+        assert done.returncode == expected, (
+            f"{block.where}: `{command}` exited {done.returncode}, not {expected}\n"
             f"stdout:\n{done.stdout.decode(errors='replace')}\n"
             f"stderr:\n{done.stderr.decode(errors='replace')}"
         )
@@ -174,4 +198,16 @@ def test_pages_have_examples_or_say_why() -> None:
 
 def test_console_commands_are_split_like_a_shell() -> None:
     text = "$ aiohttpcore get \\\n    -o out.bin http://x/\nout\n$ pip install x\n"
-    assert list(commands(text)) == ["aiohttpcore get -o out.bin http://x/", "pip install x"]
+    assert list(commands(text)) == [
+        ("aiohttpcore get -o out.bin http://x/", ["out"]),
+        ("pip install x", []),
+    ]
+
+
+def test_an_echoed_status_is_the_expected_one() -> None:
+    (command, output), *_ = commands("$ aiohttpcore get -f http://x/; echo $?\nerror\n22\n")
+    assert _expected_status(command, output, "here") == ("aiohttpcore get -f http://x/", 22)
+    assert _expected_status("aiohttpcore get http://x/", ["body"], "here") == (
+        "aiohttpcore get http://x/",
+        0,
+    )
