@@ -69,6 +69,11 @@ class HTTPException(Exception):
 
     Catching it catches everything this library raises on purpose. Whether a
     retry is safe depends on the subclass; the root itself promises nothing.
+
+    Attributes:
+        detail: what went wrong, without the host.
+        host: ``host:port`` of the server concerned, or ``None`` when no
+            single server is (``str(error)`` adds it to ``detail``).
     """
 
     def __init__(self, detail: str = "", *, host: str | None = None) -> None:
@@ -179,9 +184,12 @@ class InvalidResponse(HTTPException):
 
 
 class BadStatusLine(InvalidResponse):
-    """The status line is malformed (httplib's name); ``line`` holds it.
+    """The status line is malformed (httplib's name).
 
     As :class:`InvalidResponse`: retry only an idempotent request.
+
+    Attributes:
+        line: the status line as received, decoded as Latin-1.
     """
 
     def __init__(self, line: str, *, host: str | None = None, reason: str = "") -> None:
@@ -242,10 +250,13 @@ class TooManyHeaders(LimitExceeded):
 class IncompleteRead(InvalidResponse):
     """The connection ended before the body did (httplib's name).
 
-    ``partial`` holds the body bytes of the failing read that did arrive and
-    ``expected`` how many more were announced (``None`` when the length was
-    not known, as for a chunked body). The response was sent, so the request
-    was processed: retry only an idempotent request.
+    The response was sent, so the request was processed: retry only an
+    idempotent request.
+
+    Attributes:
+        partial: the body bytes of the failing read that did arrive.
+        expected: how many more body bytes were announced, or ``None`` when
+            the length was not known (a chunked or close-delimited body).
     """
 
     def __init__(
@@ -321,11 +332,14 @@ class InsecureRequestWarning(UserWarning):
 class ConnectionClosed(HTTPException):
     """The server closed the connection before sending a response (dugong's name).
 
-    When ``unprocessed`` is true the request certainly was not processed: it
-    was pipelined behind a response that announced ``Connection: close``, so
-    any request may be retried. Otherwise the request may have reached the
-    server: retry only an idempotent request, and only on a connection that
-    was reused (a fresh connection that closes at once will do so again).
+    Retry only an idempotent request, and only on a connection that was
+    reused (a fresh connection that closes at once will do so again), unless
+    ``unprocessed`` says any request may be retried.
+
+    Attributes:
+        unprocessed: true when the request certainly was not processed: it
+            was pipelined behind a response that announced ``Connection:
+            close``.
     """
 
     def __init__(
@@ -351,7 +365,7 @@ class ConnectError(NetworkError):
 
 
 class TLSError(ConnectError):
-    """The TLS handshake or certificate verification failed.
+    """The TLS handshake or certificate check failed, or it agreed on other than HTTP/1.1.
 
     Safe to retry in principle, but it will fail the same way until the
     certificate or the configuration changes: never retried automatically.
@@ -359,7 +373,7 @@ class TLSError(ConnectError):
 
 
 class ReadError(NetworkError):
-    """Reading from the connection failed (reset, broken pipe, TLS error).
+    """Reading from the connection failed (reset, broken pipe, a TLS failure).
 
     The request was sent and may have been processed: retry only an
     idempotent request.

@@ -60,6 +60,7 @@ class Response:
         "_content",
         "_decoder",
         "_done",
+        "_given_up",
         "_on_done",
         "_reading",
         "_release",
@@ -95,6 +96,9 @@ class Response:
         self._buffered = b""  # the rest of a Data event larger than a read asked for
         self._reading = False
         self._done = bodiless
+        # Ended without its end: closed unread, or a read failed. Reads then
+        # return b"" as httplib's do, but content never claims that was the body.
+        self._given_up = False
         self._release: Callable[[Response, str], None] | None = None
         self._decoder: ContentDecoder | None = None
         self._content: bytes | None = None
@@ -138,10 +142,12 @@ class Response:
             StateError: the body has not been read whole.
         """
         if self._content is None:
-            raise StateError(
-                "the body was not read: use readall() (or await pool.request(...))",
-                host=self._stream.label,
+            detail = (
+                "the body was given up (closed or failed) before it was read whole"
+                if self._given_up
+                else "the body was not read: use readall() (or await pool.request(...))"
             )
+            raise StateError(detail, host=self._stream.label)
         return self._content
 
     # ------------------------------------------------------------ httplib's names
@@ -196,6 +202,7 @@ class Response:
             self._buffered = b""
             return
         self._done = True
+        self._given_up = True
         self._buffered = b""
         self._decoder = None
         self._stream.abort()
@@ -205,6 +212,7 @@ class Response:
         """A read failed: the body is lost and so is the connection; nothing to warn about."""
         if not self._done:
             self._done = True
+            self._given_up = True
             self._buffered = b""
             self._notify_done("error")
 
@@ -299,7 +307,10 @@ class Response:
         """Fill *buffer* with the next body bytes; return how many (0 at the end).
 
         While nothing is buffered, the transport writes into *buffer* itself:
-        a large download costs no copy and no allocation per read.
+        a large download costs no copy and no allocation per read. So the
+        buffer belongs to this call until it returns: two reads in flight
+        at once (of different responses) must not share one. An empty
+        buffer also returns 0.
         """
         self._enter()
         try:
@@ -337,7 +348,13 @@ class Response:
         coroutine (``await pool.request()`` calls this first). Not when
         decoding: a decoding error must still close the connection.
         """
-        if self._reading or self.received or self._buffered or self._decoder is not None:
+        if (
+            self._reading
+            or self.received
+            or self._buffered
+            or self._decoder is not None
+            or self._given_up
+        ):
             return False
         if self._done:
             self._content = b""  # no body at all (HEAD, 204, 304, length 0)
@@ -363,7 +380,7 @@ class Response:
             return self._content  # type: ignore[return-value]  # set by _take_whole
         self._enter()
         try:
-            whole = self.received == 0 and not self._buffered
+            whole = self.received == 0 and not self._buffered and not self._given_up
             pieces = []
             decoder = self._decoder
             while True:

@@ -242,11 +242,11 @@ class HTTPStream(asyncio.BufferedProtocol):
                 # closed it ourselves.
                 truncated = self._tls and not closed_by_us
                 self._codec.receive_eof(clean=not truncated)
-            elif isinstance(exc, ssl.SSLError):
+            elif isinstance(exc, ssl.SSLEOFError):
                 # TLS EOF without close_notify: a close-delimited body may
                 # have been truncated (PROTOCOL-POLICY.md).
                 self._codec.receive_eof(clean=False)
-            else:
+            else:  # a reset, and any other TLS failure (an alert, a bad record)
                 self._lost = _translate(exc, ReadError, self.label, "reading from")
                 self._codec.receive_eof(clean=False)
         self._cancel_timer()
@@ -592,7 +592,8 @@ def _check_alpn(stream: HTTPStream) -> None:
         check_alpn(stream.get_extra_info("ssl_object"))  # type: ignore[arg-type]
     except ValueError as error:
         stream.abort()
-        raise ConnectError(str(error), host=stream.label) from None
+        # A TLS outcome, and the same one next time: a TLSError, never retried.
+        raise TLSError(str(error), host=stream.label) from None
 
 
 async def open_stream(
@@ -610,13 +611,14 @@ async def open_stream(
 ) -> HTTPStream:
     """Open a TCP (or Unix socket) connection, TLS included when *ssl_context* is given.
 
-    The TLS handshake counts toward ``budgets.connect`` (PROTOCOL-POLICY.md).
+    The TLS handshake counts toward ``budgets.connect``.
     *label* names the server in errors when *host* is an address the
     caller resolved itself (the pool's DNS cache).
 
     Raises:
         ConnectTimeout: not connected within ``budgets.connect``.
-        TLSError: the handshake or the certificate check failed.
+        TLSError: the handshake or the certificate check failed, or ALPN
+            agreed on a protocol other than HTTP/1.1.
         ConnectError: anything else that kept the connection from opening.
     """
     loop = asyncio.get_running_loop()

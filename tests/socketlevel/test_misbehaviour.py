@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import ssl
 from collections.abc import Awaitable, Callable
 
@@ -41,6 +42,7 @@ from aiohttpcore import (
     ReadError,
     ReadTimeout,
     Response,
+    StateError,
     Timeout,
 )
 
@@ -595,6 +597,41 @@ async def test_tls_truncation_of_a_close_delimited_body(tls_files: TLSFiles, how
         assert_failed(info.value, conn)
 
 
+# A TLS application-data record (type 23, TLS 1.2 on the wire) of 32 bytes no
+# key produced: the client's record layer must reject it (bad record MAC).
+FORGED_RECORD = b"\x17\x03\x03\x00\x20" + bytes(range(32))
+
+
+@pytest.mark.parametrize("how", ["readall", "readinto"])
+@pytest.mark.asyncio
+async def test_a_tls_failure_mid_body_is_a_read_error_with_its_cause(
+    tls_files: TLSFiles, how: str
+) -> None:
+    """Not a truncation: the TLS layer failed, and the error says so through ``__cause__``."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK_HEAD.replace(b"5", b"100") + b"part")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        # Beneath TLS, on the socket itself: bytes no TLS session made.
+        os.write(writer.get_extra_info("socket").fileno(), FORGED_RECORD)
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
+            await reader.read()
+
+    async with (
+        RawServer(handler, ssl=tls_files.server_context()) as server,
+        connect_to(server, ssl_context=tls_files.client_context) as conn,
+    ):
+        await get(conn)
+        response = await conn.read_response()
+        with pytest.raises(ReadError) as info:
+            await _read_all(response, how)
+        assert isinstance(info.value.__cause__, ssl.SSLError)
+        assert not isinstance(info.value.__cause__, ssl.SSLEOFError)
+        assert_failed(info.value, conn)
+
+
 @pytest.mark.parametrize(
     ("sent", "body", "truncate"),
     [
@@ -623,6 +660,36 @@ async def test_tls_close_after_a_complete_body_is_fine(
         assert await _read_all(response, how) == body
         assert response.closed
         await until(lambda: not conn.is_reusable())  # the server is gone all the same
+
+
+# ---------------------------------------------------------------- a body given up
+
+
+@pytest.mark.parametrize("arrived", [True, False], ids=["all-here", "still-coming"])
+@pytest.mark.asyncio
+async def test_a_body_closed_unread_is_not_an_empty_body(arrived: bool) -> None:
+    """After ``close()``, reads return b"" as httplib's do; ``content`` does not pretend.
+
+    Both paths of ``readall``: the body already buffered whole (the one-piece
+    fast path) and a body still on its way.
+    """
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK_HEAD + (b"hello" if arrived else b"he"))
+        await writer.drain()
+        with contextlib.suppress(ConnectionError):
+            await reader.read()
+
+    async with RawServer(handler) as server, connect_to(server) as conn:
+        await get(conn)
+        response = await conn.read_response()
+        await asyncio.sleep(0.05)  # whatever is coming is here
+        response.close()
+        assert await response.readall() == b""
+        with pytest.raises(StateError, match="given up"):
+            _ = response.content
+        assert not conn.is_reusable()
 
 
 # ---------------------------------------------------------------- HTTP/1.0, stray bytes, garbage

@@ -16,7 +16,7 @@ import pytest
 from _support.rawserver import RawServer
 from _support.servers import TLSFiles
 
-from aiohttpcore.exceptions import ConnectError, StateError, TLSError
+from aiohttpcore.exceptions import ConnectError, StateError, TLSError, is_temp_network_error
 from aiohttpcore.protocol import ClientCodec, Data, EndOfMessage, RecvState, ResponseHead
 from aiohttpcore.stream import HTTPStream, open_stream
 from aiohttpcore.timeouts import Timeout
@@ -140,7 +140,7 @@ async def test_a_server_choosing_another_alpn_protocol_fails_the_connection(
     offering_h2 = ssl.create_default_context(cafile=str(tls_files.ca_pem_path))
     offering_h2.set_alpn_protocols(["h2", "http/1.1"])  # a caller's own context
     async with serve(never, tls_files.server_context(alpn=["h2"])) as port:
-        with pytest.raises(ConnectError, match="'h2'") as info:
+        with pytest.raises(TLSError, match="'h2'") as info:
             await open_stream(
                 ClientCodec("localhost"),
                 host="127.0.0.1",
@@ -150,6 +150,8 @@ async def test_a_server_choosing_another_alpn_protocol_fails_the_connection(
                 server_hostname="localhost",
             )
     assert info.value.host == f"127.0.0.1:{port}"
+    # What the handshake agreed will be agreed again: not worth a connect retry.
+    assert not is_temp_network_error(info.value)
 
 
 @pytest.mark.asyncio
