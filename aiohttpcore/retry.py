@@ -33,7 +33,7 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT",
 class Retry:
     """How many times, and after which failures, the pool sends a request again.
 
-    Args:
+    Attributes:
         total: retries of one request, all causes together (0: never).
         connect: retries after failing to open a connection (refused,
             unreachable, connect timeout), within ``total``. 0 by default:

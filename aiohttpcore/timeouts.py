@@ -29,6 +29,20 @@ class Timeout:
     All are finite by default except ``total``, whose right value depends
     on the body's size: set it when a response must arrive by a deadline.
 
+    Attributes:
+        connect: opening a connection: name resolution, TCP connect and,
+            for HTTPS, the TLS handshake (raises :class:`ConnectTimeout`).
+        read: the longest silence while response bytes are awaited; each
+            byte that arrives starts it again, so a slow but steady body
+            never hits it (raises :class:`ReadTimeout`).
+        write: the longest wait for the transport to take more request
+            bytes while its buffer is full (raises :class:`WriteTimeout`).
+        pool: the longest wait for a free connection slot in a pool
+            (raises :class:`PoolTimeout`).
+        total: a deadline for the whole response, counted from the start
+            of the exchange and checked while response bytes are awaited
+            (raises :class:`ReadTimeout`).
+
     Raises:
         ValueError: a budget is negative, NaN or infinite (use ``None``).
     """
