@@ -39,7 +39,7 @@ class Retry:
             unreachable, connect timeout), within ``total``. 0 by default:
             whether to hammer a host that refuses is the caller's decision.
         stale: retry an idempotent request once on a reused connection
-            that the server closed before answering (pool rule 4). A read
+            that the server closed before answering. A read
             or write timeout is not such a close: never retried.
         backoff_factor: sleep ``backoff_factor * 2 ** (n - 1)`` seconds
             before retry *n* of a connect failure (none before a stale
@@ -97,7 +97,7 @@ class Retry:
         retries: int,
         stale_retries: int,
     ) -> bool:
-        """May a request that failed on an open connection be sent again (pool rule 4)?
+        """May a request that failed on an open connection be sent again?
 
         Only once, only idempotent methods (any method when the server said
         it did not process the request), only on a reused connection that

@@ -198,9 +198,8 @@ class ClientCodec:
         """May this connection carry another request right now?
 
         True only when both halves are idle, no response is owed, no unread
-        byte is buffered and nobody said close (PROTOCOL-POLICY.md,
-        "Connection reuse" 1-2). Bytes arriving while idle (a server's stray
-        408, say) make it false.
+        byte is buffered and nobody said close (:ref:`reuse-rule`). Bytes
+        arriving while idle (a server's stray 408, say) make it false.
         """
         return self._state.is_reusable() and not self._parser.buffer
 

@@ -56,14 +56,14 @@ class Profile(enum.Enum):
     """How forgiving the parser is where framing is not at stake."""
 
     STRICT = "strict"
-    """The default, and exactly what PROTOCOL-POLICY.md decides."""
+    """The default, which applies the :ref:`parsing-decisions` exactly as written."""
     LENIENT = "lenient"
     """For scrapers, which also want what browsers accept where it cannot move a message's end."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParserLimits:
-    """The parser's budgets (PROTOCOL-POLICY.md, "Limits"); each must be positive.
+    """The parser's budgets (see :ref:`limits`); each must be positive.
 
     Lines are measured with their line ending; the head budget covers the
     status line, the header lines and the empty line that ends them. A
