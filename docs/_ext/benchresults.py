@@ -266,11 +266,19 @@ def inline(text: str) -> list[nodes.Node]:
     return result
 
 
+#: Cells up to this many characters are figures ("2.10x ✓", "1,095,679", "≥ 2.00"):
+#: one never wraps, since half a figure on each line reads as two values.
+FIGURE_WIDTH = 12
+
+
 def _row(cells: Sequence[str], align: Sequence[str | None]) -> nodes.row:
     row = nodes.row()
     for cell, side in zip(cells, align, strict=True):
         # furo right-aligns td.text-right and th.text-right: the figures' columns.
-        entry = nodes.entry(classes=[] if side is None else [f"text-{side}"])
+        classes = [] if side is None else [f"text-{side}"]
+        if len(cell) <= FIGURE_WIDTH:
+            classes.append("figure")  # kept on one line by the docs' stylesheet
+        entry = nodes.entry(classes=classes)
         if cell:
             entry += nodes.paragraph("", "", *inline(cell))
         row += entry

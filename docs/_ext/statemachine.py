@@ -52,7 +52,7 @@ def dot_source(half: str) -> str:
     rows, states, fail = HALVES[half]
     lines = [
         f"digraph {half} {{",
-        "  rankdir=LR;",
+        "  rankdir=TB;",
         '  bgcolor="transparent";',
         '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f8", fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
