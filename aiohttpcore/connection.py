@@ -16,8 +16,14 @@ Rules it keeps:
   once raise :class:`~aiohttpcore.exceptions.StateError` at once.
 * A response's body must be read or discarded before the next response is
   read; the codec refuses anything else, so nothing is ever mis-assigned.
+* A refused call (a :class:`~aiohttpcore.exceptions.StateError`, or an
+  :class:`~aiohttpcore.exceptions.InvalidRequest` before the head is sent)
+  changes nothing: a request being sent goes on.
 * After any network or protocol error the connection is closed; it reopens
-  (on the next request) only when nothing is owed on the old one.
+  (on the next request) only when nothing is owed on the old one. A
+  response that can no longer come is still owed until
+  :meth:`HTTPConnection.read_response` has raised for it: nothing pipelined
+  is dropped in silence, and no reader gets another request's response.
 """
 
 from __future__ import annotations
@@ -124,6 +130,32 @@ class HTTPConnection:
         opener: opens the stream for a codec instead of TCP/TLS/Unix
             sockets: a seam for proxies and for tests over an in-memory
             transport.
+
+    What a cancellation leaves behind, by the call that was waiting (each
+    method says it too):
+
+    * :meth:`connect` (or a first use connecting): nothing open, nothing
+      sent; the next use connects again.
+    * :meth:`send_request`, :meth:`endheaders`, :meth:`write`, :meth:`send`,
+      :meth:`end_request`: once the request's last byte was handed to the
+      transport, the request is sent and the connection stays open (only
+      the wait for the peer to read was cancelled). Before that (in a
+      streamed body, in an unfinished :class:`BodyFollowing` body, waiting
+      for ``100 Continue``) the request can never be completed: the
+      connection is closed, and its response stays owed until
+      :meth:`read_response` returns an answer that had already arrived or
+      raises.
+    * :meth:`read_response`, :meth:`getresponse`: nothing is consumed; the
+      connection stays open, the response owed, and the next call returns it.
+    * Body reads (:meth:`read`, :meth:`readinto`, :meth:`readall`,
+      :meth:`discard`, and the :class:`~aiohttpcore.response.Response`'s):
+      the connection stays open and the body goes on at the next read,
+      except after a :meth:`readinto` whose buffer had already received
+      bytes (the connection is closed; the next read raises
+      :class:`~aiohttpcore.exceptions.ReadError`) and a :meth:`readall`,
+      whose gathered bytes are lost with it.
+    * :meth:`aclose` closes before it awaits anything; :meth:`disconnect`,
+      :meth:`close`, :meth:`putrequest` and :meth:`putheader` never await.
     """
 
     default_port = 80
@@ -159,6 +191,10 @@ class HTTPConnection:
         self._codec = self._new_codec()
         self._stream: HTTPStream | None = None
         self._exchanges: deque[_Exchange] = deque()
+        # Requests sent on a connection that broke before their responses
+        # came: each read_response raises for one, in order, before the
+        # connection may reopen (nothing owed is ever dropped in silence).
+        self._orphans: deque[_Exchange] = deque()
         self._response: Response | None = None
         self._last_response: Response | None = None  # dugong's reads after its body
         self._early: ResponseHead | None = None  # a final head met while awaiting 100
@@ -190,17 +226,27 @@ class HTTPConnection:
     # ------------------------------------------------------------ lifecycle
 
     async def connect(self) -> None:
-        """Open the connection now (it also opens itself on first use)."""
+        """Open the connection now (it also opens itself on first use).
+
+        Cancelled, it leaves nothing open (the default opener's socket is
+        closed by asyncio; an ``opener`` must do the same) and the connection
+        as it was.
+
+        Raises:
+            NotConnected: it closed with responses still owed (see
+                :meth:`read_response`).
+            ConnectError: or a subclass; nothing was sent.
+        """
         if self._stream is not None and not self._stream.is_closing():
             return
-        if self._codec.pending or self._response is not None:
-            raise NotConnected(
-                "the connection broke with responses still owed; disconnect() first",
-                host=self.label,
-            )
-        if self._codec.send_state is not SendState.HEADERS:
-            # A used codec is finished with its connection; a head being
-            # assembled (httplib's putrequest before the first connect) moves on.
+        if self.response_pending():
+            raise self._not_connected()
+        codec = self._codec
+        if codec.send_state is not SendState.HEADERS or codec.recv_state is not RecvState.IDLE:
+            # A used codec is finished with its connection (after a failure
+            # it may still count responses that will never come); a head
+            # being assembled on one that owes nothing (httplib's putrequest
+            # before connecting) moves on.
             self._codec = self._new_codec()
         self._exchanges.clear()
         if self._opener is not None:
@@ -230,6 +276,7 @@ class HTTPConnection:
             stream.abort()
         self._codec = self._new_codec()
         self._exchanges.clear()
+        self._orphans.clear()
         self._response = None
         self._last_response = None
         self._early = None
@@ -239,7 +286,7 @@ class HTTPConnection:
         self.disconnect()
 
     async def aclose(self) -> None:
-        """Close the connection; always closes, whatever state it is in."""
+        """Close the connection; always closes, whatever state it is in (even if cancelled)."""
         self.disconnect()
         await asyncio.sleep(0)  # let the transport deliver connection_lost
 
@@ -274,8 +321,14 @@ class HTTPConnection:
         return self._codec.buffered > 0
 
     def response_pending(self) -> bool:
-        """True while a response is owed or its body is being read (dugong)."""
-        return self._response is not None or self._codec.pending > 0
+        """True while a response is owed or its body is being read (dugong).
+
+        Responses owed on a connection that broke count until
+        :meth:`read_response` has raised for each of them.
+        """
+        # Not the codec's count: after a timeout it still counts responses
+        # the connection has given up on (read_response's rule).
+        return self._response is not None or bool(self._exchanges) or bool(self._orphans)
 
     def get_ssl_cipher(self) -> tuple[str, str, int] | None:
         """``(cipher, protocol, secret bits)`` of the TLS session, or ``None``."""
@@ -307,14 +360,19 @@ class HTTPConnection:
     async def _ready_stream(self) -> HTTPStream:
         stream = self._stream
         if stream is None or stream.is_closing():
-            if stream is not None and (self._codec.pending or self._response is not None):
-                raise NotConnected(
-                    "the connection closed with responses still owed", host=self.label
-                )
+            if stream is not None and self.response_pending():
+                raise self._not_connected()
             await self.connect()
             stream = self._stream
             assert stream is not None
         return stream
+
+    def _not_connected(self) -> NotConnected:
+        return NotConnected(
+            "the connection closed with responses still owed: read them "
+            "(read_response raises for each that cannot come) or disconnect() first",
+            host=self.label,
+        )
 
     def _begin_exchange(self, method: str, stream: HTTPStream) -> None:
         total = self._timeout.total
@@ -347,16 +405,26 @@ class HTTPConnection:
         first, the body is not sent and :meth:`read_response` returns that
         answer.
 
+        Cancelled once the whole request was handed to the transport (a
+        bodiless request, a bytes body), the request is sent and the
+        connection stays open. Cancelled while connecting, nothing was sent.
+        Cancelled in a streamed body or while waiting for ``100 Continue``,
+        the connection is closed and the response stays owed (see
+        :meth:`read_response`).
+
         Raises:
-            InvalidRequest: before anything was sent; the connection is fine.
+            InvalidRequest: before anything was sent; the connection is as it was.
             StateError: another task is sending, or the previous request's
-                body is unfinished (``CannotSendRequest``).
+                body is unfinished (``CannotSendRequest``): nothing was sent
+                and the connection is as it was, its request going on.
+            NotConnected: the connection closed with responses still owed:
+                read them (see :meth:`read_response`) or :meth:`disconnect`.
             NetworkError: a subclass; the connection is closed.
         """
         self._enter_send()
         try:
             length, source = (0, None) if body is None else _plan_body(body, self.label)
-            if expect100 and (self._codec.pending or self._response is not None):
+            if expect100 and self.response_pending():
                 raise StateError(
                     "Expect: 100-continue waits for this request's own answer: "
                     "read the earlier responses first",
@@ -382,18 +450,34 @@ class HTTPConnection:
                     await stream.drain()
             else:
                 await self._send_body(stream, head, source, expect100)
-        except BaseException:
-            self._fail_send()
+        except BaseException as error:
+            self._fail_send(error)
             raise
         finally:
             self._sending = False
 
-    def _fail_send(self) -> None:
-        """A send that failed part-way leaves an unfinishable request: close."""
+    def _fail_send(self, error: BaseException) -> None:
+        """A send that failed part-way leaves an unfinishable request: close.
+
+        Not after a refusal. The codec refuses a move without changing
+        anything (a :class:`StateError`, or an :class:`InvalidRequest` before
+        the head), and once a call has put bytes on the wire the only such
+        errors left come from a codec that failed (``SendState.ERROR``). So
+        a refusal that leaves the sending half unfailed wrote nothing: the
+        request being sent (an earlier call's) goes on, as
+        :class:`StateError` promises.
+        """
         codec = self._codec
+        send_state = codec.send_state
+        if isinstance(error, StateError | InvalidRequest) and send_state is not SendState.ERROR:
+            return
         busy = (SendState.BODY, SendState.AWAITING_CONTINUE, SendState.ERROR)
-        if codec.send_state in busy and self._stream is not None:
+        if send_state in busy and self._stream is not None:
             self._stream.abort()
+        if codec.recv_state is RecvState.ERROR:
+            # The response head read while awaiting 100 Continue failed:
+            # nothing more can be read, not even the answer to this request.
+            self._abandon_owed()
 
     async def _send_body(
         self, stream: HTTPStream, head: bytes, source: object, expect100: bool
@@ -459,8 +543,10 @@ class HTTPConnection:
                     if isinstance(event, ResponseHead):
                         self._early = event  # a final answer before the body: keep it
                         self._debug_head(event)
-        except TimeoutError:
-            pass
+        except TimeoutError as error:
+            if isinstance(error, NetworkError):
+                raise  # the stream's ReadTimeout (also a TimeoutError): it closed the connection
+            # else our own wait ran out: the caller sends the body anyway
         finally:
             self._reading = False
 
@@ -469,6 +555,10 @@ class HTTPConnection:
 
         An empty write ends a chunked body (dugong); a body of announced
         length ends by itself when its last byte is written.
+
+        Cancelled, it closes the connection (the request can never be
+        completed), unless it had handed the body's last byte to the
+        transport: then the request is sent and the connection stays open.
 
         Raises:
             ExcessBodyData: more bytes than announced; the connection must close.
@@ -493,18 +583,29 @@ class HTTPConnection:
                 await stream.send((codec.end_request(),))
                 return
             parts = codec.send_data(data)
+            if remaining is not None and codec.body_remaining == 0:
+                # Ended before the wait for the peer, as send_request does: a
+                # cancelled wait then leaves the request sent, not aborted.
+                codec.end_request()
             if parts:
                 await stream.send(parts)
-            if remaining is not None and codec.body_remaining == 0:
-                codec.end_request()
-        except BaseException:
-            self._fail_send()
+        except BaseException as error:
+            self._fail_send(error)
             raise
         finally:
             self._sending = False
 
     async def end_request(self, trailers: HeaderTypes | None = None) -> None:
-        """Finish a :class:`BodyFollowing` body (the last chunk and *trailers*)."""
+        """Finish a :class:`BodyFollowing` body (the last chunk and *trailers*).
+
+        Cancelled, it leaves the request sent and the connection open: the
+        closing bytes were handed to the transport before it waited.
+
+        Raises:
+            StateError: no body is being sent now; nothing changes.
+            InvalidRequest: fewer bytes were written than announced, or the
+                trailers are invalid; the connection is closed.
+        """
         self._enter_send()
         try:
             stream = self._stream
@@ -513,8 +614,8 @@ class HTTPConnection:
             tail = self._codec.end_request(trailers)
             if tail:
                 await stream.send((tail,))
-        except BaseException:
-            self._fail_send()
+        except BaseException as error:
+            self._fail_send(error)
             raise
         finally:
             self._sending = False
@@ -524,26 +625,48 @@ class HTTPConnection:
     async def read_response(self) -> Response:
         """The next response's head; read its body through the :class:`Response`.
 
-        Interim (1xx) responses are consumed here.
+        Interim (1xx) responses are consumed here. Responses come in the
+        order their requests were sent.
+
+        When an exchange fails (a network error or timeout, an invalid
+        response, the server closing first, a body read that fails, a
+        response closed unread), the error answers its request and the
+        connection is closed. The requests pipelined behind it are not
+        forgotten: each later call raises
+        :class:`~aiohttpcore.exceptions.ConnectionClosed` for one of them,
+        in order, without I/O (after a ``Connection: close`` response with
+        ``unprocessed`` set, as its docstring says). Once nothing is owed,
+        the next request reopens the connection by itself, as after any
+        other close; until then sending raises
+        :class:`~aiohttpcore.exceptions.NotConnected`, and
+        :meth:`disconnect` forgets what is owed at once.
+
+        Cancelled while waiting for the head, it consumes nothing: the
+        connection stays open and the next call returns the response.
 
         Raises:
             ResponseNotReady: no request is waiting for a response.
             StateError: another task is reading, or the previous response's
-                body is unread.
-            ConnectionClosed: the server closed first; see its ``unprocessed``.
+                body is unread; nothing changes.
+            ConnectionClosed: the server closed first (see its
+                ``unprocessed``), or an earlier exchange's failure closed the
+                connection before this response came (the request may have
+                been processed).
             InvalidResponse, NetworkError: subclasses; the connection is closed.
         """
         if self._reading:
             raise StateError("another task is reading from this connection", host=self.label)
         if self._response is not None:
             raise StateError("read or discard the previous response's body first", host=self.label)
+        if self._orphans:
+            raise self._orphan_failure()
         self._reading = True
         try:
             head = self._early
             self._early = None
             if head is None:
                 stream = self._current_stream()
-                if not self._codec.pending:
+                if not self._exchanges:
                     raise ResponseNotReady(
                         "no response is owed on this connection", host=self.label
                     )
@@ -560,10 +683,7 @@ class HTTPConnection:
                     if self._debuglevel:
                         self._debug_head(head)
                 except (ConnectionClosed, InvalidResponse, NetworkError):
-                    # Answered, by the error: forget what the codec no longer owes.
-                    while len(self._exchanges) > self._codec.pending:
-                        self._exchanges.popleft()
-                    self._after_response()
+                    self._read_failed(stream)
                     raise
             self._continued.set()
             exchange = self._exchanges.popleft() if self._exchanges else None
@@ -589,6 +709,49 @@ class HTTPConnection:
         finally:
             self._reading = False
 
+    def _read_failed(self, stream: HTTPStream) -> None:
+        """Reading a head from *stream* failed: the error answers the request at the front."""
+        if stream is not self._stream:
+            return  # disconnect() ran meanwhile: it forgot that stream's requests
+        exchanges = self._exchanges
+        codec = self._codec
+        if codec.recv_state is RecvState.CLOSED:
+            # Pipelined behind a response that closed the connection: the
+            # codec answers each request with its own ConnectionClosed (it
+            # knows whether the close was announced); forget the one it just
+            # answered, and leave it the rest.
+            while len(exchanges) > codec.pending:
+                exchanges.popleft()
+        else:
+            # The error answers the front request wherever it is owed: a send
+            # that failed meanwhile may have given the requests up already.
+            (exchanges or self._orphans).popleft()
+            self._abandon_owed()
+        self._after_response()
+
+    def _orphan_failure(self) -> ConnectionClosed:
+        """The error that answers the first request owed on a connection that broke."""
+        orphan = self._orphans.popleft()
+        return ConnectionClosed(
+            f"the connection failed before the response to this {orphan.method} "
+            "request came; the request may have been processed",
+            host=self.label,
+        )
+
+    def _abandon_owed(self) -> None:
+        """The connection broke: close it; the responses owed on it can never come.
+
+        They move to ``_orphans`` rather than vanish: a reader would
+        otherwise get ResponseNotReady, or a later request's response in
+        place of theirs. The codec keeps its count (and its buffered bytes
+        for :meth:`response_started`) until the next :meth:`connect`
+        replaces it.
+        """
+        self._orphans.extend(self._exchanges)
+        self._exchanges.clear()
+        if self._stream is not None:
+            self._stream.abort()
+
     def _current_stream(self) -> HTTPStream:
         stream = self._stream
         if stream is None:
@@ -607,6 +770,11 @@ class HTTPConnection:
     def _response_done(self, response: Response) -> None:
         if self._response is response:
             self._response = None
+            if self._codec.recv_state in (RecvState.BODY, RecvState.ERROR):
+                # The body stopped short of its end (a read failed, or it was
+                # closed unread): the stream is closed, and nothing behind it
+                # can be told apart from the rest of this body.
+                self._abandon_owed()
         self._after_response()
 
     def _after_response(self) -> None:
@@ -633,19 +801,36 @@ class HTTPConnection:
         return response
 
     async def read(self, amount: int = -1) -> bytes:
-        """Read from the current response's body (dugong); ``b""`` at its end."""
+        """Read from the current response's body (dugong); ``b""`` at its end.
+
+        Cancelled while waiting, it consumes nothing: the body goes on at
+        the next read.
+        """
         return await self._current().read(amount)
 
     async def readinto(self, buffer: bytearray | memoryview) -> int:
-        """Read the current response's body into *buffer* (dugong); 0 at its end."""
+        """Read the current response's body into *buffer* (dugong); 0 at its end.
+
+        Cancelled while waiting, it consumes nothing, unless body bytes had
+        already reached *buffer* (written there by the transport, without a
+        copy): then the connection is closed and the next read raises
+        :class:`~aiohttpcore.exceptions.ReadError`.
+        """
         return await self._current().readinto(buffer)
 
     async def readall(self) -> bytes:
-        """The rest of the current response's body (dugong)."""
+        """The rest of the current response's body (dugong).
+
+        Cancelled part-way, the bytes it had gathered are lost with it; a
+        later read returns only what follows them.
+        """
         return await self._current().readall()
 
     async def discard(self) -> None:
-        """Throw away the rest of the current response's body (dugong)."""
+        """Throw away the rest of the current response's body (dugong).
+
+        Cancelled, it leaves the rest of the body for the next read or discard.
+        """
         await self._current().discard()
 
     # ------------------------------------------------------------ httplib
@@ -653,11 +838,17 @@ class HTTPConnection:
     def putrequest(
         self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
     ) -> None:
-        """Begin a request head (httplib); ``CannotSendRequest`` while one is unfinished."""
+        """Begin a request head (httplib); ``CannotSendRequest`` while one is unfinished.
+
+        ``NotConnected`` when the connection closed with responses still owed
+        (see :meth:`read_response`). Either way nothing changes.
+        """
         if self._sending:
             raise StateError("another task is sending on this connection", host=self.label)
         stream = self._stream
-        if stream is not None and stream.is_closing() and not self.response_pending():
+        if stream is not None and stream.is_closing():
+            if self.response_pending():
+                raise self._not_connected()  # as send_request: not behind their backs
             self.disconnect()  # closed while idle: the head goes to the next connection
         self._codec.start_request(method, url)
         self._draft_method = method_name(method)
@@ -679,7 +870,11 @@ class HTTPConnection:
             self._body_announced = True
 
     async def endheaders(self, message_body: object = None) -> None:
-        """Finish the head and send it, with *message_body* if given (httplib)."""
+        """Finish the head and send it, with *message_body* if given (httplib).
+
+        Raises and cancellation as for :meth:`send_request`
+        (``CannotSendHeader`` when no head was begun).
+        """
         self._enter_send()
         try:
             length, source = _plan_body(message_body, self.label)
@@ -694,8 +889,8 @@ class HTTPConnection:
             self._debug("send", head)
             self._begin_exchange(method, stream)
             await self._send_body(stream, head, source, False)
-        except BaseException:
-            self._fail_send()
+        except BaseException as error:
+            self._fail_send(error)
             raise
         finally:
             self._sending = False
@@ -704,7 +899,8 @@ class HTTPConnection:
         """Send body bytes after :meth:`endheaders` (httplib); framing is added for you.
 
         The request's ``Content-Length`` (or chunked encoding) was fixed by
-        the head; a chunked body ends with ``send(b"")``.
+        the head; a chunked body ends with ``send(b"")``. Cancellation as
+        for :meth:`write`.
         """
         if isinstance(data, bytes | bytearray | memoryview):
             await self.write(data)
@@ -714,7 +910,10 @@ class HTTPConnection:
                 await self.write(chunk)
 
     async def getresponse(self) -> Response:
-        """The response to the request just sent (httplib); its body is read from it."""
+        """The response to the request just sent (httplib); its body is read from it.
+
+        Raises and cancellation as for :meth:`read_response`.
+        """
         if self._codec.send_state in (SendState.HEADERS, SendState.BODY):
             raise ResponseNotReady("the request is not completely sent", host=self.label)
         if self._response is not None:

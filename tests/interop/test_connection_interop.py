@@ -4,9 +4,10 @@ What this file covers: everything the connection promises that a real,
 well-behaved HTTP/1.1 server can show, against every server of the
 ``http_server`` fixture, plain and over TLS, on both event loops
 (``tests/conftest.py``): downloads of every framing and size read in every
-style, HEAD, 204 and 304, uploads of every body kind, keep-alive reuse,
-1,000-request pipelines, ``Connection: close``, ``Expect: 100-continue``,
-httplib's façade and the TLS session details.
+style, HEAD, 204 and 304, uploads of every body kind (and one that goes on
+after a request refused in its middle), keep-alive reuse, 1,000-request
+pipelines, ``Connection: close``, ``Expect: 100-continue``, httplib's façade
+and the TLS session details.
 
 How it tests: the servers run ``tests/_support/app.py``, whose answers are
 computable (:func:`~_support.app.pattern`; ``/echo`` returns the body and the
@@ -25,10 +26,12 @@ notices with no request. The other servers' idle close is left to the
 raw-server tests. Also here: the server's FIN recorded before any read, and
 requests pipelined behind ``Connection: close``.
 
-``test_dugong_body_calls_after_bodiless_response`` fails on purpose until
-the client follows dugong there (``conn.readall()`` after HEAD/204/304 is
-``b""`` in dugong, ``ResponseNotReady`` here); every other test reads such
-bodies through the ``Response``, so one bug fails one test.
+``test_dugong_body_calls_after_bodiless_response`` checks dugong's idiom on
+the connection itself: after HEAD, 204, 304 or ``Content-Length: 0``,
+``conn.readall()``, ``read()``, ``readinto()`` and ``discard()`` return
+``b""``, ``0`` or ``None`` as dugong's do, rather than raise, and leave the
+connection reusable. Every other test reads such bodies through the
+``Response``, so a regression there fails that one test.
 """
 
 from __future__ import annotations
@@ -47,7 +50,12 @@ from _support.app import pattern, stamped_body
 from _support.servers import Server
 
 from aiohttpcore.connection import BodyFollowing, HTTPConnection
-from aiohttpcore.exceptions import ConnectionClosed, HTTPException, WriteError
+from aiohttpcore.exceptions import (
+    CannotSendRequest,
+    ConnectionClosed,
+    HTTPException,
+    WriteError,
+)
 from aiohttpcore.response import Response
 from aiohttpcore.stream import HTTPStream
 from aiohttpcore.timeouts import Timeout
@@ -224,7 +232,10 @@ async def test_dugong_body_calls_after_bodiless_response(conn: HTTPConnection) -
 
     dugong answers ``b""`` when the response has no body (its
     ``_in_remaining is None``), so a caller need not know in advance whether
-    HEAD, 204, 304 or ``Content-Length: 0`` left anything to read.
+    HEAD, 204, 304 or ``Content-Length: 0`` left anything to read. Checked
+    for each of the connection's body calls (``readall``, ``read``,
+    ``readinto``, ``discard``): each returns the empty answer, none raises,
+    and the connection stays reusable.
     """
     calls: dict[str, Callable[[], Awaitable[object]]] = {
         "readall": conn.readall,
@@ -373,6 +384,23 @@ async def test_upload_empty_body_kinds(conn: HTTPConnection, tmp_path: Path, kin
     await check_echo(conn, "POST", b"", with_length)
     await send_bytes(conn, "PUT", b"after", tmp_path)
     await check_echo(conn, "PUT", b"after", True)
+
+
+async def test_a_request_refused_in_the_middle_of_a_body_leaves_that_body_going(
+    conn: HTTPConnection,
+) -> None:
+    # StateError's promise (raised before any I/O, nothing changes): the
+    # refused request used to abort the connection under the body being sent.
+    data = stamped_body(SMALL)
+    await conn.send_request("PUT", "/echo", body=BodyFollowing(len(data)))
+    await conn.write(data[:100])
+    first = wire(conn)
+    with pytest.raises(CannotSendRequest):
+        await conn.send_request("GET", "/bytes/1")
+    await conn.write(data[100:])
+    await check_echo(conn, "PUT", data, True)
+    assert wire(conn) == first
+    assert conn.is_reusable()
 
 
 # ---------------------------------------------------------------- reuse and pipelining

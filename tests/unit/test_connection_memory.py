@@ -29,7 +29,18 @@ must then abort it, since nobody knows how much of the exchange happened"):
 * A send cancelled in the middle of a body (a streamed body, or a
   ``BodyFollowing`` write) aborts the transport: the request can never be
   completed. The response stays owed, so the next request raises
-  ``NotConnected`` until ``disconnect()``.
+  ``NotConnected`` until ``read_response()`` has raised for it (or
+  ``disconnect()``). A ``write``/``end_request`` cancelled after the body's
+  last byte was handed over leaves the request sent, as ``send_request``
+  does.
+* A body read cancelled while waiting loses nothing, except a ``readinto``
+  whose buffer had already received bytes (the stream ends loudly).
+
+Failures (``HTTPConnection.read_response``'s rule): the error answers its
+request and closes the connection; each request pipelined behind it fails
+when read (``ConnectionClosed``), none is dropped; then the next request
+reconnects by itself. A refused call (``StateError``, a pre-send
+``InvalidRequest``) changes nothing, even in the middle of another body.
 """
 
 from __future__ import annotations
@@ -39,7 +50,7 @@ import asyncio
 import gc
 import io
 import warnings
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -54,6 +65,7 @@ from aiohttpcore.exceptions import (
     ExcessBodyData,
     HTTPException,
     InvalidRequest,
+    InvalidResponse,
     NotConnected,
     ReadError,
     ReadTimeout,
@@ -392,6 +404,71 @@ async def test_body_following_ended_early_raises_and_closes(rig: Rig) -> None:
         await conn.end_request()
     assert net.transport.aborted
     assert not conn.is_reusable()
+
+
+async def _putrequest(conn: HTTPConnection) -> None:
+    conn.putrequest("GET", "/two")
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda conn: conn.send_request("GET", "/two"), CannotSendRequest),
+        (lambda conn: conn.send_request("PUT", "/two", body=b"x", expect100=True), StateError),
+        (lambda conn: conn.send_request("POST", "/two", body="text"), InvalidRequest),
+        (lambda conn: conn.endheaders(), CannotSendHeader),
+        (_putrequest, CannotSendRequest),
+    ],
+    ids=[
+        "send_request",
+        "send_request-expect100",
+        "send_request-str-body",
+        "endheaders",
+        "putrequest",
+    ],
+)
+async def test_a_call_refused_during_a_body_leaves_the_connection_as_it_was(
+    rig: Rig, call: Callable[[HTTPConnection], Awaitable[object]], error: type[HTTPException]
+) -> None:
+    # exceptions.StateError: raised before any I/O, "the connection's state
+    # is unchanged by it"; a pre-send InvalidRequest promises the same.
+    conn, net = rig()
+    await conn.send_request("PUT", "/one", body=BodyFollowing(10))
+    await conn.write(b"01234")
+    transport = net.transport
+    sent = bytes(transport.sent)
+    state = repr(conn)
+    with pytest.raises(error):
+        await call(conn)
+    assert transport.sent == sent
+    assert not transport.is_closing()
+    assert repr(conn) == state
+    await conn.write(b"56789")  # the first body goes on where it was
+    await conn.send_request("GET", "/two")
+    one, two = parse_requests(transport.sent)
+    assert (one.target, one.body, two.target) == ("/one", b"0123456789", "/two")
+    transport.feed(response(201) + response(200, b"two"))
+    assert (await conn.read_response()).status == 201
+    assert await (await conn.read_response()).readall() == b"two"
+    assert conn.is_reusable()
+
+
+async def test_end_request_refused_while_awaiting_100_leaves_the_connection_open(
+    rig: Rig,
+) -> None:
+    conn, net = rig()
+    await conn.send_request("PUT", "/up", body=BodyFollowing(3), expect100=True)
+    transport = net.transport
+    with pytest.raises(StateError):
+        await conn.end_request()  # the body has not begun: nothing to end
+    assert not transport.is_closing()
+    transport.feed(b"HTTP/1.1 100 Continue\r\n\r\n")
+    await conn.write(b"abc")
+    [sent] = parse_requests(transport.sent)
+    assert sent.body == b"abc"
+    transport.feed(response(204))
+    assert (await conn.read_response()).status == 204
+    assert conn.is_reusable()
 
 
 async def test_chunked_body_ended_by_an_empty_write(rig: Rig) -> None:
@@ -1118,6 +1195,19 @@ async def test_expect100_silent_server_gets_the_body_after_the_wait(rig: Rig) ->
     assert conn.is_reusable()
 
 
+async def test_expect100_read_timeout_while_awaiting_100_is_raised_as_such(rig: Rig) -> None:
+    # ReadTimeout is also a TimeoutError: the wait for 100 Continue must not
+    # take it for its own time running out and write the body into the
+    # connection the timeout closed (it raised WriteError instead).
+    conn, net = rig(timeout=Timeout(read=0.05), continue_timeout=5.0)
+    with pytest.raises(ReadTimeout):
+        await conn.send_request("PUT", "/up", body=b"payload", expect100=True)
+    transport = net.transport
+    assert transport.aborted
+    assert not transport.sent.endswith(b"payload")
+    assert transport.late_writes == []
+
+
 async def test_expect100_body_following_waits_for_a_concurrent_readers_100(rig: Rig) -> None:
     conn, net = rig(continue_timeout=5.0)
     loop = asyncio.get_running_loop()
@@ -1379,9 +1469,9 @@ async def test_read_timeout_waiting_for_the_head(rig: Rig) -> None:
     assert LABEL in str(error)
     assert net.transport.aborted
     assert not conn.is_reusable()
-    with pytest.raises(NotConnected):
-        await conn.send_request("GET", "/again")  # the old response is still owed
-    conn.disconnect()
+    # The timeout answered the only request owed: nothing is left on the old
+    # connection, so the next request reopens it, as after any other close.
+    assert not conn.response_pending()
     await conn.send_request("GET", "/fresh")
     assert len(net.transports) == 2
     net.transport.feed(response(204))
@@ -1503,6 +1593,179 @@ async def test_connection_lost_while_waiting_for_the_head(rig: Rig) -> None:
     assert error.__cause__ is reset
     assert error.host == LABEL
     assert not conn.is_reusable()
+
+
+def _time_out(transport: MemoryTransport) -> None:
+    """The server stays silent: the read budget runs out."""
+
+
+def _reset(transport: MemoryTransport) -> None:
+    transport.lose(ConnectionResetError(104, "Connection reset by peer"))
+
+
+def _close(transport: MemoryTransport) -> None:
+    transport.feed_eof()
+
+
+def _garble(transport: MemoryTransport) -> None:
+    transport.feed(b"HTTP/1.1 2000 Nope\r\n\r\n")
+
+
+@pytest.mark.parametrize(
+    ("fail", "expected"),
+    [
+        (_time_out, ReadTimeout),
+        (_reset, ReadError),
+        (_close, ConnectionClosed),
+        (_garble, InvalidResponse),
+    ],
+    ids=["timeout", "reset", "eof", "invalid"],
+)
+async def test_requests_pipelined_behind_a_failed_exchange_each_fail_when_read(
+    rig: Rig, fail: Callable[[MemoryTransport], None], expected: type[HTTPException]
+) -> None:
+    # The error answers the first request; the two behind it can never be
+    # answered on this connection, and must not be dropped in silence (a
+    # reader would take a later request's response for theirs).
+    conn, net = rig(timeout=Timeout(read=0.05))
+    await conn.send_request("GET", "/1")
+    await conn.send_request("HEAD", "/2")
+    await conn.send_request("POST", "/3", body=b"x")
+    transport = net.transport
+    fail(transport)
+    error = await failure(conn.read_response())
+    assert isinstance(error, expected)
+    assert not conn.is_reusable()
+    assert conn.response_pending()
+    with pytest.raises(NotConnected):
+        await conn.send_request("GET", "/4")  # never behind the owed ones' backs
+    with pytest.raises(NotConnected):
+        conn.putrequest("GET", "/4")
+    assert len(net.transports) == 1
+    for method in ("HEAD", "POST"):
+        with pytest.raises(ConnectionClosed) as caught:
+            await conn.read_response()
+        assert not caught.value.unprocessed  # it was sent: it may have been processed
+        assert caught.value.host == LABEL
+        assert method in str(caught.value)
+    assert not conn.response_pending()
+    with pytest.raises(ResponseNotReady):
+        await conn.read_response()
+    await conn.send_request("GET", "/4")  # nothing owed any more: reopens by itself
+    assert len(net.transports) == 2
+    net.transport.feed(response(200, b"four"))
+    resp = await conn.read_response()
+    assert resp.method == "GET"
+    assert await resp.readall() == b"four"
+    assert conn.is_reusable()
+
+
+async def test_read_timeout_in_a_body_then_the_next_request_reconnects(rig: Rig) -> None:
+    conn, net = rig(timeout=Timeout(read=0.05))
+    await conn.send_request("GET", "/")
+    net.transport.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    resp = await conn.read_response()
+    error = await failure(resp.readall())
+    assert isinstance(error, ReadTimeout)
+    assert net.transport.aborted
+    assert not conn.response_pending()
+    await conn.send_request("GET", "/again")
+    assert len(net.transports) == 2
+    net.transport.feed(response(200, b"again"))
+    assert await (await conn.read_response()).readall() == b"again"
+    assert conn.is_reusable()
+
+
+@pytest.mark.parametrize("how", ["timeout", "closed-unread"])
+async def test_a_body_cut_short_fails_the_requests_pipelined_behind_it(rig: Rig, how: str) -> None:
+    conn, net = rig(timeout=Timeout(read=0.05))
+    await conn.send_request("GET", "/1")
+    await conn.send_request("GET", "/2")
+    transport = net.transport
+    transport.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    resp = await conn.read_response()
+    if how == "timeout":
+        assert isinstance(await failure(resp.readall()), ReadTimeout)
+    else:
+        resp.close()  # given up unread: the connection closes with it
+    assert transport.aborted
+    assert conn.response_pending()  # /2 is owed and can never come
+    with pytest.raises(ConnectionClosed) as caught:
+        await conn.read_response()  # never the rest of /1's body taken for /2's answer
+    assert not caught.value.unprocessed
+    assert not conn.response_pending()
+    await conn.send_request("GET", "/3")
+    assert len(net.transports) == 2
+
+
+async def test_a_failure_while_awaiting_100_fails_that_request_when_read(rig: Rig) -> None:
+    conn, net = rig()
+    sending = asyncio.create_task(conn.send_request("PUT", "/up", body=b"data", expect100=True))
+    await settle()
+    net.transport.feed(b"HTTP/1.1 2000 Nope\r\n\r\n")
+    assert isinstance(await failure(sending), InvalidResponse)
+    assert net.transport.aborted
+    assert conn.response_pending()  # the PUT was sent, its head at least
+    with pytest.raises(ConnectionClosed) as caught:
+        await conn.read_response()
+    assert "PUT" in str(caught.value)
+    await conn.send_request("GET", "/next")
+    assert len(net.transports) == 2
+
+
+async def test_a_reader_and_a_sender_failing_together_answer_each_request_once(
+    rig: Rig,
+) -> None:
+    conn, net = rig()
+    await conn.send_request("GET", "/1")
+    await conn.send_request("PUT", "/2", body=BodyFollowing(4))
+    await conn.write(b"ab")
+    reading = asyncio.create_task(failure(conn.read_response()))
+    await settle()
+    net.transport.feed(b"HTTP/1.1 2000 Nope\r\n\r\n")  # fails the codec; the reader not run yet
+    with pytest.raises(StateError):
+        await conn.write(b"cd")  # the sender meets the failed codec first
+    assert isinstance(await reading, InvalidResponse)  # answers /1
+    with pytest.raises(ConnectionClosed) as caught:
+        await conn.read_response()  # answers /2, once
+    assert "PUT" in str(caught.value)
+    assert not conn.response_pending()
+    await conn.send_request("GET", "/3")
+    assert len(net.transports) == 2
+
+
+async def test_a_read_failing_after_disconnect_leaves_the_next_connection_alone(
+    rig: Rig,
+) -> None:
+    conn, net = rig()
+    await conn.send_request("GET", "/old")
+    reading = asyncio.create_task(failure(conn.read_response()))
+    await settle()
+    conn.disconnect()
+    await conn.send_request("GET", "/new")  # the old read fails while this one connects
+    assert isinstance(await reading, HTTPException)
+    assert len(net.transports) == 2
+    transport = net.transport
+    assert not transport.is_closing()
+    transport.feed(response(200, b"new"))
+    assert await (await conn.read_response()).readall() == b"new"
+    assert conn.is_reusable()
+
+
+async def test_disconnect_forgets_the_requests_owed_on_a_failed_connection(rig: Rig) -> None:
+    conn, net = rig()
+    await conn.send_request("GET", "/1")
+    await conn.send_request("GET", "/2")
+    net.transport.feed_eof()
+    with pytest.raises(ConnectionClosed):
+        await conn.read_response()
+    assert conn.response_pending()
+    conn.disconnect()  # dugong: whatever was in flight is lost
+    assert not conn.response_pending()
+    with pytest.raises(ResponseNotReady):
+        await conn.read_response()
+    await conn.send_request("GET", "/3")
+    assert len(net.transports) == 2
 
 
 async def test_reading_a_response_after_disconnect_fails_loudly(rig: Rig) -> None:
@@ -1654,7 +1917,8 @@ async def test_cancelled_send_in_the_middle_of_a_streamed_body_aborts(rig: Rig) 
     assert not conn.is_reusable()
     with pytest.raises(NotConnected):
         await conn.send_request("GET", "/next")
-    conn.disconnect()
+    assert isinstance(await failure(conn.read_response()), HTTPException)  # never an answer
+    assert not conn.response_pending()
     await conn.send_request("GET", "/next")
     assert len(net.transports) == 2
     net.transport.feed(response(204))
@@ -1673,6 +1937,57 @@ async def test_cancelled_blocked_write_aborts(rig: Rig) -> None:
         await writing
     assert transport.aborted
     assert not conn.is_reusable()
+
+
+@pytest.mark.parametrize("last", ["write", "end_request", "empty-write"])
+async def test_cancelled_wait_after_the_last_body_bytes_were_handed_over_leaves_it_sent(
+    rig: Rig, last: str
+) -> None:
+    # As for send_request: once every byte of the request is the transport's,
+    # a cancelled wait for the peer to read them leaves the request sent.
+    conn, net = rig()
+    await conn.send_request("PUT", "/f", body=BodyFollowing(6 if last == "write" else None))
+    await conn.write(b"abc")
+    transport = net.transport
+    transport.stall_writes()
+    if last == "write":
+        finishing = asyncio.create_task(conn.write(b"def"))  # completes the announced length
+    elif last == "end_request":
+        finishing = asyncio.create_task(conn.end_request())
+    else:
+        finishing = asyncio.create_task(conn.write(b""))
+    await settle()
+    assert transport.writing_paused
+    finishing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await finishing
+    assert not transport.is_closing()
+    [sent] = parse_requests(transport.sent)
+    assert sent.body == (b"abcdef" if last == "write" else b"abc")
+    transport.peer_read()
+    transport.feed(response(204))
+    await conn.read_response()
+    assert conn.is_reusable()
+
+
+@pytest.mark.parametrize("style", ["read", "readinto"])
+async def test_a_body_read_cancelled_while_waiting_loses_nothing(rig: Rig, style: str) -> None:
+    conn, net = rig()
+    await conn.send_request("GET", "/")
+    transport = net.transport
+    transport.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc")
+    await conn.read_response()
+    assert await conn.read(3) == b"abc"
+    call = conn.read(3) if style == "read" else conn.readinto(bytearray(3))
+    waiting = asyncio.create_task(call)
+    await settle()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert not transport.is_closing()
+    transport.feed(b"def")
+    assert await conn.readall() == b"def"
+    assert conn.is_reusable()
 
 
 # ---------------------------------------------------------------- the rest of the surface
