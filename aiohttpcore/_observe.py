@@ -26,13 +26,18 @@ class TraceEvent(NamedTuple):
         name: ``connect_start``, ``connect_end`` (TCP and, for HTTPS, the TLS
             handshake: asyncio does both in one step), ``tls_done``,
             ``request_sent``, ``response_head``, ``response_end``,
-            ``connection_released`` (back to idle) or ``connection_closed``.
+            ``connection_released`` (kept: back to idle, or handed to a
+            waiting request) or ``connection_closed``.
         origin: ``scheme://host:port`` of the connection.
         time: ``time.perf_counter()`` when it happened, in seconds: a clock
             with sub-microsecond resolution (uvloop's ``loop.time()`` counts
             milliseconds, too coarse for a time to first byte).
         connection: a number unique to the connection within its pool.
-        detail: the reason a connection closed; the status of a response head.
+        detail: for ``connection_closed``, the reason, the key
+            ``stats().closed`` counts it under (``connect_failed``
+            for a connection that failed to open, which it does not count);
+            for ``response_head``, the status; for ``response_end``, how the
+            body ended: ``end``, ``unread`` or ``error``.
     """
 
     name: str
@@ -59,8 +64,9 @@ class PoolStats:
     ``closed`` counts connections closed by reason: ``expired``,
     ``server_closed`` (EOF, ``Connection: close`` or stray bytes),
     ``error``, ``cancelled``, ``unread`` (a response given up before its
-    end), ``idle_limit``, ``evicted`` (to make room for another origin),
-    ``pool_closed``.
+    end), ``not_reusable`` (a borrowed connection given back unfit, or one
+    granted to a request that gave up), ``idle_limit``, ``evicted`` (to make
+    room for another origin), ``pool_closed``.
     """
 
     origins: Mapping[str, OriginStats]

@@ -127,6 +127,18 @@ async def half_close_then_wait(
     await until_client_closes(reader)
 
 
+def half_close_when(go: asyncio.Event) -> Ending:
+    """An ending that holds the idle connection until *go* is set, then half-closes it."""
+
+    async def ending(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, responder: Responder
+    ) -> None:
+        await go.wait()
+        await half_close_then_wait(reader, writer, responder)
+
+    return ending
+
+
 class Responder:
     """A RawServer (or Unix server) handler: one canned response to every request, and a log.
 

@@ -18,13 +18,19 @@ import dataclasses
 import gc
 import socket
 import ssl
+import sys
+import threading
+import time
 import urllib.parse
+import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from _support.rawserver import RawServer, read_request
+import uvloop
+from _support.rawserver import RawServer, http_response, read_request
 from _support.servers import TLSFiles
 
 from aiohttpcore import (
@@ -47,6 +53,7 @@ from aiohttpcore import (
     TraceEvent,
     _ssl,
 )
+from aiohttpcore._pool_state import check as check_books
 
 from ._pool_helpers import (
     Ending,
@@ -54,6 +61,7 @@ from ._pool_helpers import (
     Responder,
     close_without_answer,
     half_close_then_wait,
+    half_close_when,
     silent_after_reading,
     stray_bytes_keep_open,
     stray_response_then_close,
@@ -572,6 +580,73 @@ async def test_pool_dropped_with_an_open_connection_warns() -> None:
             await server.connections[0].wait_closed_by_client()
 
 
+def _answer_once_then_wait(listener: socket.socket, closed: threading.Event) -> None:
+    """A blocking server, for a loop that will close: one answer, then await the client's close."""
+    listener.settimeout(5.0)
+    connection, _ = listener.accept()
+    with connection:
+        connection.settimeout(5.0)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += connection.recv(65536)
+        connection.sendall(http_response(b"ok"))
+        while connection.recv(65536):
+            pass
+    closed.set()
+
+
+@pytest.mark.parametrize(
+    "new_loop", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"]
+)
+def test_pool_dropped_after_its_loop_closed_only_warns(
+    new_loop: Callable[[], asyncio.AbstractEventLoop], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Collected once the loop it ran on is closed, a pool warns and leaves that loop alone.
+
+    Closing a transport schedules its ``connection_lost`` on its loop, and a
+    closed loop raises ``RuntimeError('Event loop is closed')``: inside
+    ``__del__`` that is an unraisable exception, after the warning that
+    already said what was wrong. Not an asyncio test: it owns the loop that
+    closes, and its server is a thread, so that the connection outlives it.
+    """
+    closed = threading.Event()
+    unraisable: list[object] = []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        server = threading.Thread(target=_answer_once_then_wait, args=(listener, closed))
+        server.start()
+        pool = ConnectionPool(timeout=SHORT)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+        async def request(pool: ConnectionPool) -> bytes:
+            return (await pool.request("GET", url)).content
+
+        loop = new_loop()
+        try:
+            assert loop.run_until_complete(request(pool)) == b"ok"
+            assert pool.stats().idle == 1
+        finally:
+            # uvloop closes (and warns about) the transports still open as its loop closes.
+            with warnings.catch_warnings(record=True) as at_close:
+                warnings.simplefilter("always")
+                loop.close()
+        ref = weakref.ref(pool)
+        del pool
+        monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+        with warnings.catch_warnings(record=True) as at_collection:
+            warnings.simplefilter("always")
+            gc.collect()
+        monkeypatch.undo()
+        assert ref() is None
+        assert unraisable == []
+        ours = [w for w in at_collection if "ConnectionPool" in str(w.message)]
+        assert len(ours) == 1, [str(w.message) for w in at_close + at_collection]
+        # The rest are the loop's own about its transports: asyncio's warn (and close
+        # their sockets) when collected with the pool, uvloop's when the loop closed.
+        assert {w.category for w in at_close + at_collection} == {ResourceWarning}
+        assert closed.wait(2.0)
+        server.join(2.0)
+
+
 # ---------------------------------------------------------------- 12. aclose
 
 
@@ -661,6 +736,257 @@ async def test_trace_of_a_bodiless_response_has_its_end() -> None:
         "response_end",
         "connection_released",
     ]
+
+
+# The reason a connection_closed event gives is the one stats().closed counts.
+
+
+async def _expire_on_the_sweep_timer(pool: ConnectionPool, url: str) -> None:
+    await pool.request("GET", f"{url}/1")
+    await until(lambda: pool.stats().idle == 0)  # no request comes: the timer sweeps
+
+
+async def _expire_before_a_checkout(pool: ConnectionPool, url: str) -> None:
+    await pool.request("GET", f"{url}/1")
+    # The loop is blocked past the expiry, so its sweep timer cannot run first:
+    # the next checkout finds the expired connection and drops it itself.
+    time.sleep(0.1)  # noqa: ASYNC251
+    await pool.request("GET", f"{url}/2")
+
+
+async def _two_requests(pool: ConnectionPool, url: str) -> None:
+    for i in range(2):
+        await pool.request("GET", f"{url}/{i}")
+
+
+async def _leave_a_large_body_unread(pool: ConnectionPool, url: str) -> None:
+    async with pool.request("GET", f"{url}/large") as response:
+        assert await response.read(10)
+
+
+async def _go_to_another_origin(pool: ConnectionPool, url: str) -> None:
+    await pool.request("GET", f"{url}/1")
+    # The same server under another name: another origin, and the one slot is taken.
+    await pool.request("GET", f"{url.replace('127.0.0.1', 'localhost')}/2")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Closing:
+    """A way for the pool to close connections, and what stats() counts for it."""
+
+    steps: Callable[[ConnectionPool, str], Awaitable[None]]
+    reason: str
+    count: int
+    released: int  #: connection_released events: never for a connection closed at check-in
+    body: bytes = b"ok"
+    headers: tuple[tuple[str, str], ...] = ()
+    keepalive_expiry: float = 30.0
+    max_connections: int = 100
+    max_idle_connections: int | None = None
+
+
+CLOSINGS = {
+    "expired-on-the-sweep-timer": Closing(
+        _expire_on_the_sweep_timer, "expired", 1, 1, keepalive_expiry=0.05
+    ),
+    "expired-at-checkout": Closing(
+        _expire_before_a_checkout, "expired", 1, 2, keepalive_expiry=0.05
+    ),
+    "connection-close-at-checkin": Closing(
+        _two_requests, "server_closed", 2, 0, headers=(("Connection", "close"),)
+    ),
+    "body-left-unread": Closing(_leave_a_large_body_unread, "unread", 1, 0, body=bytes(1 << 18)),
+    "over-the-idle-limit": Closing(_two_requests, "idle_limit", 2, 0, max_idle_connections=0),
+    "evicted-for-another-origin": Closing(
+        _go_to_another_origin, "evicted", 1, 2, max_connections=1
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CLOSINGS.values(), ids=CLOSINGS.keys())
+@pytest.mark.asyncio
+async def test_connection_closed_events_give_the_reasons_stats_count(case: Closing) -> None:
+    events: list[TraceEvent] = []
+    responder = Responder(case.body, headers=case.headers)
+    pool = ConnectionPool(
+        keepalive_expiry=case.keepalive_expiry,
+        max_connections=case.max_connections,
+        max_idle_connections=case.max_idle_connections,
+        trace=events.append,
+        timeout=SHORT,
+    )
+    async with RawServer(responder) as server, pool:
+        await case.steps(pool, server.base_url)
+        stats = pool.stats()
+        traced = list(events)
+    assert stats.closed == {case.reason: case.count}
+    closes = Counter(e.detail for e in traced if e.name == "connection_closed")
+    assert dict(closes) == stats.closed
+    assert [e.name for e in traced].count("connection_released") == case.released
+
+
+# A trace hook that raises fails the call that caused the event, after the pool has
+# acted on it: nothing it granted, queued or opened is left behind.
+
+
+class HookFailed(Exception):
+    """What the failing trace hooks below raise: a bug in the caller's own hook."""
+
+
+class FailingHook:
+    """A trace hook that records every event and, while armed, raises on those named *on*."""
+
+    def __init__(self, on: str) -> None:
+        self.on = on
+        self.armed = True
+        self.events: list[TraceEvent] = []
+
+    def __call__(self, event: TraceEvent) -> None:
+        self.events.append(event)
+        if self.armed and event.name == self.on:
+            raise HookFailed(event.name)
+
+
+#: The event a hook raises on -> (stats().closed, idle connections) after two requests.
+HOOK_FAILURES: dict[str, tuple[dict[str, int], int]] = {
+    "connect_start": ({}, 0),
+    "connect_end": ({}, 0),  # opened, then closed as a failed connect: never in the books
+    "request_sent": ({"error": 2}, 0),
+    "response_head": ({"unread": 2}, 0),
+    "response_end": ({}, 1),
+    "connection_released": ({}, 1),
+    "connection_closed": ({"server_closed": 2}, 0),
+}
+
+
+@pytest.mark.parametrize(("event", "after"), HOOK_FAILURES.items(), ids=HOOK_FAILURES.keys())
+@pytest.mark.asyncio
+async def test_a_raising_trace_hook_fails_its_request_and_strands_nobody(
+    event: str, after: tuple[dict[str, int], int]
+) -> None:
+    """Two requests share one slot: a grant left behind would be a PoolTimeout after 1 s.
+
+    Measured before the fix: with the hook raising on ``connection_released``,
+    the connection was already handed to the waiter when the hook raised, the
+    waiter was never woken, and the second request failed with PoolTimeout.
+    """
+    hook = FailingHook(event)
+    closing = event == "connection_closed"
+    responder = Responder(headers=(("Connection", "close"),) if closing else ())
+    loop = asyncio.get_running_loop()
+    pool = ConnectionPool(
+        max_connections=1, timeout=dataclasses.replace(SHORT, pool=1.0), trace=hook
+    )
+    async with RawServer(responder) as server, pool:
+
+        async def fetch(path: str) -> bytes:
+            return (await pool.request("GET", f"{server.base_url}/{path}")).content
+
+        start = loop.time()
+        results = await asyncio.gather(fetch("1"), fetch("2"), return_exceptions=True)
+        elapsed = loop.time() - start
+        stats = pool.stats()
+        check_books(pool._books)
+        # No socket left open but the idle ones (a connect_end hook's too is closed).
+        await until(lambda: sum(not c.closed_by_client for c in server.connections) == stats.idle)
+        hook.armed = False
+        assert await fetch("after") == b"ok"  # the pool still serves
+    assert [type(result) for result in results] == [HookFailed, HookFailed], results
+    assert elapsed < 0.5
+    assert (stats.active, stats.connecting, stats.waiters) == (0, 0, 0)
+    assert (stats.closed, stats.idle) == after
+
+
+@pytest.mark.asyncio
+async def test_a_raising_trace_hook_in_the_sweep_timer_is_reported_and_sweeping_goes_on() -> None:
+    """The timer's sweep has no caller to fail: the loop's exception handler gets the error.
+
+    Two idle connections, parked 0.1 s apart: the timer closes the first and
+    the hook raises; the second expires only later, so the timer must have
+    been set again all the same.
+    """
+    loop = asyncio.get_running_loop()
+    reported: list[object] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context.get("exception")))
+    hook = FailingHook("connection_closed")
+    pool = ConnectionPool(keepalive_expiry=0.2, trace=hook, timeout=SHORT)
+    try:
+        async with RawServer(Responder()) as server, pool:
+            async with contextlib.AsyncExitStack() as stack:
+                first = await stack.enter_async_context(pool.request("GET", server.base_url))
+                second = await stack.enter_async_context(pool.request("GET", server.base_url))
+                await first.readall()
+                await asyncio.sleep(0.1)
+                await second.readall()
+            await until(lambda: pool.stats().idle == 0, 1.0)
+            stats = pool.stats()
+            hook.armed = False
+    finally:
+        loop.set_exception_handler(None)
+    assert stats.closed == {"expired": 2}
+    assert [type(error) for error in reported] == [HookFailed, HookFailed]
+
+
+@pytest.mark.parametrize("granted", ["slot", "connection"])
+@pytest.mark.asyncio
+async def test_a_raising_trace_hook_at_checkout_gives_back_what_was_granted(granted: str) -> None:
+    """A checkout drops idle connections (expired, or spoiled by the server); the hook
+    raises on their close.
+
+    The books had already granted the request a slot (no idle connection
+    was fit) or the next idle connection: it goes back unused.
+    """
+    hook = FailingHook("connection_closed")
+    go = asyncio.Event()
+    if granted == "slot":
+        responder = Responder()
+        pool = ConnectionPool(keepalive_expiry=0.05, trace=hook, timeout=SHORT)
+    else:  # the first connection is spoiled by the server once both are idle
+        responder = Responder(per_connection=1, ending=half_close_when(go), limited=1)
+        pool = ConnectionPool(trace=hook, timeout=SHORT)
+    async with RawServer(responder) as server, pool:
+        async with contextlib.AsyncExitStack() as stack:
+            first = await stack.enter_async_context(pool.request("GET", f"{server.base_url}/1"))
+            second = await stack.enter_async_context(pool.request("GET", f"{server.base_url}/2"))
+            await second.readall()
+            await first.readall()  # the newest idle: the one a checkout takes first
+        if granted == "slot":
+            time.sleep(0.1)  # noqa: ASYNC251  (past the expiry, before the sweep timer runs)
+        else:
+            go.set()
+            async with asyncio.timeout(1.0):
+                await responder.misbehaved.wait()
+            await asyncio.sleep(0.05)  # the FIN reaches the client
+        with pytest.raises(HookFailed):
+            await pool.request("GET", f"{server.base_url}/3")
+        stats = pool.stats()
+        check_books(pool._books)
+        hook.armed = False
+        assert (await pool.request("GET", f"{server.base_url}/4")).content == b"ok"
+    assert (stats.active, stats.connecting, stats.waiters) == (0, 0, 0)
+    assert (stats.opened, stats.reused) == (2, 0)  # the connection given back was never used
+    if granted == "slot":
+        assert (stats.closed, stats.idle) == ({"expired": 2}, 0)
+    else:
+        assert (stats.closed, stats.idle) == ({"server_closed": 1}, 1)
+    assert "/3" not in [request.target for request in responder.requests]
+
+
+@pytest.mark.asyncio
+async def test_aclose_closes_everything_though_the_trace_hook_raises() -> None:
+    hook = FailingHook("connection_closed")
+    async with RawServer(Responder()) as server:
+        pool = ConnectionPool(trace=hook, timeout=SHORT)
+        await warm(pool, server.base_url, 2)
+        with pytest.raises(HookFailed):
+            await pool.aclose()  # raises the hook's error, once everything is closed
+        stats = pool.stats()
+        async with asyncio.timeout(1.0):
+            for record in server.connections:
+                await record.wait_closed_by_client()
+        with pytest.raises(PoolClosed):
+            await pool.request("GET", server.base_url)
+    assert (stats.idle, stats.active, stats.closed) == (0, 0, {"pool_closed": 2})
 
 
 # ---------------------------------------------------------------- 14. borrowed connections
