@@ -8,6 +8,11 @@ open or close anything, or read a clock. Every function here is synchronous
 and returns what the caller must do next (connections to close, waiters to
 wake), so ``pool.py`` awaits only after the books balance (CONVENTIONS.md
 rule 6; httpcore's ``_assign_requests_to_connections`` has the same shape).
+A connection to close comes as a ``(connection, reason)`` pair, the reason
+being the key it is counted under in ``Books.closed``; ``_close`` alone
+counts and returns it, so what ``pool.py`` reports (its ``connection_closed``
+trace events) and what ``stats()`` counts cannot disagree, and no caller
+works the reason out again from the rules here (CONVENTIONS.md rule 17).
 
 Invariants, checked by ``check`` (which the tests call after every step):
 
@@ -45,12 +50,14 @@ __all__ = [
     "sweep",
 ]
 
-# The reasons a connection leaves the books, as ``stats()`` counts them.
-EXPIRED: Final = "expired"
-SERVER_CLOSED: Final = "server_closed"
-IDLE_LIMIT: Final = "idle_limit"
-EVICTED: Final = "evicted"
-POOL_CLOSED: Final = "pool_closed"
+# The reasons a connection leaves the books, as ``stats()`` counts them; a caller's
+# own reason for a connection it releases unfit (``release(reason=...)``) besides.
+EXPIRED: Final = "expired"  # idle for keepalive_expiry seconds or more
+SERVER_CLOSED: Final = "server_closed"  # idle, and no longer is_reusable()
+IDLE_LIMIT: Final = "idle_limit"  # released clean while max_idle were idle
+EVICTED: Final = "evicted"  # idle, closed to free a slot for another origin
+POOL_CLOSED: Final = "pool_closed"  # idle when the pool closed
+NOT_REUSABLE: Final = "not_reusable"  # released unfit, the caller giving no reason
 
 
 class Poolable(Protocol):
@@ -210,8 +217,19 @@ def _reserve(books: Books[K, C], origin: _Origin[C]) -> None:
     origin.connecting += 1
 
 
-def _evict_oldest_idle(books: Books[K, C], spare: _Origin[C] | None) -> C | None:
-    """Free a slot held by the longest-idle connection of another origin (scrapers: many hosts)."""
+def _close(books: Books[K, C], to_close: list[tuple[C, str]], connection: C, reason: str) -> None:
+    """Count *connection* closed for *reason* and add it to *to_close*, as one step."""
+    books.closed[reason] += 1
+    to_close.append((connection, reason))
+
+
+def _evict_oldest_idle(
+    books: Books[K, C], spare: _Origin[C] | None, to_close: list[tuple[C, str]]
+) -> bool:
+    """Free a slot held by the longest-idle connection of another origin (scrapers: many hosts).
+
+    Returns whether it found one; that one is added to *to_close* as ``EVICTED``.
+    """
     oldest: _Origin[C] | None = None
     for origin in books.origins.values():
         if (
@@ -221,42 +239,44 @@ def _evict_oldest_idle(books: Books[K, C], spare: _Origin[C] | None) -> C | None
         ):
             oldest = origin
     if oldest is None:
-        return None
+        return False
     connection, _ = oldest.idle.pop(0)
     books.total -= 1
     books.total_idle -= 1
-    books.closed[EVICTED] += 1
-    return connection
+    _close(books, to_close, connection, EVICTED)
+    return True
 
 
-def acquire(books: Books[K, C], key: K, now: float) -> tuple[C | None, bool, list[C]]:
+def acquire(books: Books[K, C], key: K, now: float) -> tuple[C | None, bool, list[tuple[C, str]]]:
     """Take an idle connection to *key*, or reserve a slot for a new one.
 
     Returns ``(connection, reserved, to_close)``: a reusable idle connection
     (checked out), else ``reserved`` true when a slot was reserved (open a
     connection, then call :func:`connected` or :func:`connect_failed`), else
-    neither: :func:`enqueue` and wait. ``to_close`` holds connections found
-    dead or expired on the way (and one evicted to make room), to be closed
-    by the caller. Reuse is LIFO and costs O(1) unless dead ones are found.
+    neither: :func:`enqueue` and wait. ``to_close`` holds the
+    ``(connection, reason)`` pairs for the caller to close: idle ones found
+    dead on the way down the stack (``SERVER_CLOSED``), then the first one
+    found expired and every older one (``EXPIRED``), then one of another
+    origin ``EVICTED`` to make room. Reuse is LIFO and costs O(1) unless dead
+    ones are found.
     """
     origin = _origin(books, key)
     idle = origin.idle
-    to_close: list[C] = []
+    to_close: list[tuple[C, str]] = []
     while idle:
         connection, since = idle.pop()
         books.total_idle -= 1
         if _expired(books, since, now):
             # Everything below it on the stack is older: expired as well.
-            to_close.append(connection)
-            to_close.extend(c for c, _ in idle)
-            books.closed[EXPIRED] += len(idle) + 1
+            _close(books, to_close, connection, EXPIRED)
+            for older, _ in idle:
+                _close(books, to_close, older, EXPIRED)
             books.total -= len(idle) + 1
             books.total_idle -= len(idle)
             idle.clear()
             break
         if not connection.is_reusable():
-            to_close.append(connection)
-            books.closed[SERVER_CLOSED] += 1
+            _close(books, to_close, connection, SERVER_CLOSED)
             books.total -= 1
             continue
         origin.busy += 1
@@ -267,10 +287,8 @@ def acquire(books: Books[K, C], key: K, now: float) -> tuple[C | None, bool, lis
     if not _room(books, origin):
         if origin.busy + len(origin.idle) >= books.max_per_host:
             return None, False, to_close
-        evicted = _evict_oldest_idle(books, origin)
-        if evicted is None:
+        if not _evict_oldest_idle(books, origin, to_close):
             return None, False, to_close
-        to_close.append(evicted)
     _reserve(books, origin)
     return None, True, to_close
 
@@ -282,8 +300,12 @@ def connected(books: Books[K, C], key: K) -> None:
     books.opened += 1
 
 
-def connect_failed(books: Books[K, C], key: K) -> tuple[list[Waiter[K, C]], list[C]]:
-    """Opening in a reserved slot failed or was cancelled: free the slot for the next waiter."""
+def connect_failed(books: Books[K, C], key: K) -> tuple[list[Waiter[K, C]], list[tuple[C, str]]]:
+    """Opening in a reserved slot failed or was cancelled: free the slot for the next waiter.
+
+    Returns the waiters granted and the ``(connection, EVICTED)`` pairs to
+    close to make room for them.
+    """
     origin = books.origins[key]
     origin.connecting -= 1
     origin.busy -= 1
@@ -291,14 +313,17 @@ def connect_failed(books: Books[K, C], key: K) -> tuple[list[Waiter[K, C]], list
     return _serve_waiters(books)
 
 
-def enqueue(books: Books[K, C], key: K) -> tuple[Waiter[K, C], list[Waiter[K, C]], list[C]]:
+def enqueue(
+    books: Books[K, C], key: K
+) -> tuple[Waiter[K, C], list[Waiter[K, C]], list[tuple[C, str]]]:
     """Queue a task that :func:`acquire` could not serve, then serve the queue.
 
     :func:`acquire` sends a newcomer to the back of the queue whenever
     anyone waits, without looking at whom; serving the queue here gives the
     newcomer a slot at once if the waiters ahead of it cannot use one (their
     origins are at the per-host cap). Returns the new waiter (possibly
-    already granted), the other waiters granted, and connections to close.
+    already granted), the other waiters granted, and the
+    ``(connection, EVICTED)`` pairs to close to make room for the grants.
     """
     waiter: Waiter[K, C] = Waiter(key)
     books.waiters.append(waiter)
@@ -309,20 +334,23 @@ def enqueue(books: Books[K, C], key: K) -> tuple[Waiter[K, C], list[Waiter[K, C]
 
 def release(
     books: Books[K, C], key: K, connection: C, now: float, *, reusable: bool, reason: str = ""
-) -> tuple[list[Waiter[K, C]], list[C]]:
+) -> tuple[list[Waiter[K, C]], list[tuple[C, str]]]:
     """A checked-out connection comes back, idle and clean or to be closed.
 
     *reusable* is the caller's verdict (PROTOCOL-POLICY.md pool rule 2);
-    *reason* names why it is closed otherwise, for ``stats()``. Returns the
-    waiters that now hold a grant and the connections to close.
+    *reason* names why it is closed otherwise, for ``stats()`` (empty:
+    ``NOT_REUSABLE``). Returns the waiters that now hold a grant and the
+    ``(connection, reason)`` pairs to close: idle ones ``EVICTED`` to make
+    room for the grants (the released one too, if it was parked and was the
+    longest idle), then the released one if it is not kept, with *reason* or
+    ``IDLE_LIMIT``. Both lists are empty when it simply goes idle.
     """
     origin = books.origins[key]
     origin.busy -= 1
     if not reusable:
         books.total -= 1
-        books.closed[reason or "not_reusable"] += 1
         woken, to_close = _serve_waiters(books)
-        to_close.append(connection)
+        _close(books, to_close, connection, reason or NOT_REUSABLE)
         return woken, to_close
     for waiter in books.waiters:
         if waiter.key == key:  # hand it over: no idle round trip, no wake-up race
@@ -333,9 +361,8 @@ def release(
             return [waiter], []
     if books.total_idle >= books.max_idle:
         books.total -= 1
-        books.closed[IDLE_LIMIT] += 1
         woken, to_close = _serve_waiters(books)
-        to_close.append(connection)
+        _close(books, to_close, connection, IDLE_LIMIT)
         return woken, to_close
     origin.idle.append((connection, now))
     books.total_idle += 1
@@ -348,14 +375,16 @@ def _dequeue(books: Books[K, C], waiter: Waiter[K, C], origin: _Origin[C]) -> No
     origin.waiting -= 1
 
 
-def _serve_waiters(books: Books[K, C]) -> tuple[list[Waiter[K, C]], list[C]]:
+def _serve_waiters(books: Books[K, C]) -> tuple[list[Waiter[K, C]], list[tuple[C, str]]]:
     """Give free slots (and idle connections) to queued waiters, first come first served.
 
     A waiter whose own origin is at its per-host cap is passed over, not
     waited on: it cannot use the free slot, and the next waiter can.
+    Returns the waiters granted and the ``(connection, EVICTED)`` pairs
+    closed to make room for them, in the order they were granted.
     """
     woken: list[Waiter[K, C]] = []
-    to_close: list[C] = []
+    to_close: list[tuple[C, str]] = []
     if not books.waiters:
         return woken, to_close
     for waiter in list(books.waiters):
@@ -371,11 +400,10 @@ def _serve_waiters(books: Books[K, C]) -> tuple[list[Waiter[K, C]], list[C]]:
             continue
         if origin.busy >= books.max_per_host:
             continue
-        if books.total >= books.max_connections:
-            evicted = _evict_oldest_idle(books, origin)
-            if evicted is None:
-                break  # every slot is busy: nobody else can be served either
-            to_close.append(evicted)
+        if books.total >= books.max_connections and not _evict_oldest_idle(
+            books, origin, to_close
+        ):
+            break  # every slot is busy: nobody else can be served either
         _dequeue(books, waiter, origin)
         _reserve(books, origin)
         waiter.slot = True
@@ -385,11 +413,14 @@ def _serve_waiters(books: Books[K, C]) -> tuple[list[Waiter[K, C]], list[C]]:
 
 def cancel(
     books: Books[K, C], waiter: Waiter[K, C], now: float
-) -> tuple[list[Waiter[K, C]], list[C]]:
+) -> tuple[list[Waiter[K, C]], list[tuple[C, str]]]:
     """The waiting task gave up (timeout, cancellation): undo whatever it held.
 
     A queued waiter leaves the queue; a reserved slot is freed; a connection
-    handed to it goes back as :func:`release` would take it.
+    handed to it goes back as :func:`release` would take it (closed
+    ``NOT_REUSABLE`` if it is no longer reusable). Returns the waiters
+    granted and the ``(connection, reason)`` pairs to close, as
+    :func:`connect_failed` and :func:`release` do.
     """
     origin = books.origins[waiter.key]
     if waiter.queued:
@@ -406,24 +437,25 @@ def cancel(
     return release(books, waiter.key, connection, now, reusable=connection.is_reusable())
 
 
-def sweep(books: Books[K, C], now: float) -> tuple[list[Waiter[K, C]], list[C]]:
+def sweep(books: Books[K, C], now: float) -> tuple[list[Waiter[K, C]], list[tuple[C, str]]]:
     """Close expired and dead idle connections; forget empty origins.
 
     Run now and then (``pool.py`` does at most once a second), never per
-    request: it visits every origin.
+    request: it visits every origin. Returns the waiters granted the slots
+    it freed, and the ``(connection, reason)`` pairs to close: the idle ones
+    ``EXPIRED`` (tested first) or dead (``SERVER_CLOSED``), origin by origin
+    and oldest first, then any ``EVICTED`` to make room for the grants.
     """
-    to_close: list[C] = []
+    to_close: list[tuple[C, str]] = []
     for key, origin in list(books.origins.items()):
         kept = []
         for connection, since in origin.idle:
             if _expired(books, since, now):
-                books.closed[EXPIRED] += 1
+                _close(books, to_close, connection, EXPIRED)
             elif not connection.is_reusable():
-                books.closed[SERVER_CLOSED] += 1
+                _close(books, to_close, connection, SERVER_CLOSED)
             else:
                 kept.append((connection, since))
-                continue
-            to_close.append(connection)
         if len(kept) != len(origin.idle):
             books.total -= len(origin.idle) - len(kept)
             books.total_idle -= len(origin.idle) - len(kept)
@@ -434,18 +466,20 @@ def sweep(books: Books[K, C], now: float) -> tuple[list[Waiter[K, C]], list[C]]:
     return woken, to_close + more
 
 
-def close_all(books: Books[K, C]) -> tuple[list[Waiter[K, C]], list[C]]:
+def close_all(books: Books[K, C]) -> tuple[list[Waiter[K, C]], list[tuple[C, str]]]:
     """The pool closes: every idle connection is to be closed, every waiter failed.
 
-    Checked-out connections stay counted until they are released (then
-    closed by the caller, since the pool is closed).
+    Returns the waiters that were queued (to be failed) and a
+    ``(connection, POOL_CLOSED)`` pair for each idle connection, origin by
+    origin and oldest first. Checked-out connections stay counted until they
+    are released (then closed by the caller, since the pool is closed).
     """
-    to_close: list[C] = []
+    to_close: list[tuple[C, str]] = []
     for origin in books.origins.values():
-        to_close.extend(connection for connection, _ in origin.idle)
+        for connection, _ in origin.idle:
+            _close(books, to_close, connection, POOL_CLOSED)
         origin.idle.clear()
     books.total -= books.total_idle
-    books.closed[POOL_CLOSED] += books.total_idle
     books.total_idle = 0
     waiters = list(books.waiters)
     for waiter in waiters:

@@ -113,17 +113,13 @@ class _Pooled(HTTPConnection):
         self.origin = origin
         self.exchanges = 0
         self.out = False  # checked out of the books: exactly one checkin may follow
-        # When the books last parked it (the ``now`` they were given), kept only with a
-        # trace hook: the reason an idle connection is dropped is worked out from it.
-        self.idle_since = 0.0
         self.release_hook: Callable[[Response, str], None] = _ignore
 
     def __del__(self) -> None:
         # An open pooled connection is collected only with its pool (the pool holds
-        # it until it closes it), and the pool's __del__ warns for both. After the
-        # loop closed, aborting the transport would raise RuntimeError('Event loop
-        # is closed') in here: the transport frees its socket itself (asyncio's when
-        # collected, uvloop's as the loop closed).
+        # it until it closes it). On a live loop the pool's __del__ closed it
+        # already; after the loop closed it could not, and its one warning speaks
+        # for all its connections: no second warning per connection here.
         if self.loop.is_closed():
             return
         super().__del__()
@@ -131,52 +127,6 @@ class _Pooled(HTTPConnection):
 
 def _ignore(_response: Response, _how: str) -> None:
     return None
-
-
-def _evicted(_connection: _Pooled) -> str:
-    return _pool_state.EVICTED
-
-
-def _pool_closed(_connection: _Pooled) -> str:
-    return _pool_state.POOL_CLOSED
-
-
-def _released_or_evicted(released: _Pooled, reason: str, connection: _Pooled) -> str:
-    """Why a release of *released* closed *connection*: its own *reason*, or evicted.
-
-    A release closes the released connection, and idle ones of other origins
-    evicted to give a waiter a slot (``_pool_state.release`` and ``cancel``).
-    """
-    return reason if connection is released else _pool_state.EVICTED
-
-
-def _dropped_at_checkout(
-    books: Books[_PoolKey, _Pooled], key: _PoolKey, now: float, connection: _Pooled
-) -> str:
-    """Why ``_pool_state.acquire`` for *key* dropped *connection*.
-
-    Its own idle ones are dropped expired or dead (the expiry is tested
-    first); one of another origin only to free its slot, whatever its state.
-    """
-    if connection.key != key:
-        return _pool_state.EVICTED
-    # The books' own test on the time they were given, so the two cannot disagree.
-    if _pool_state._expired(books, connection.idle_since, now):
-        return _pool_state.EXPIRED
-    return _pool_state.SERVER_CLOSED
-
-
-def _dropped_by_sweep(books: Books[_PoolKey, _Pooled], now: float, connection: _Pooled) -> str:
-    """Why ``_pool_state.sweep`` dropped *connection*: expired, dead, or evicted after.
-
-    Its evictions come after its sweep, from connections it has just found
-    unexpired and reusable, so the same tests, in its order, tell them apart.
-    """
-    if _pool_state._expired(books, connection.idle_since, now):
-        return _pool_state.EXPIRED
-    if not connection.is_reusable():
-        return _pool_state.SERVER_CLOSED
-    return _pool_state.EVICTED
 
 
 def _replayable(body: object) -> bool:
@@ -416,7 +366,7 @@ class ConnectionPool:
             if isinstance(future, asyncio.Future) and not future.done():
                 future.set_exception(PoolClosed("the pool was closed while waiting for it"))
         try:
-            self._settle([], to_close, _pool_closed)
+            self._settle([], to_close)
         finally:
             # The busy ones too, whatever the trace hook did: aclose always closes.
             for connection in list(self._connections):
@@ -725,9 +675,7 @@ class ConnectionPool:
         connection, reserved, to_close = _pool_state.acquire(self._books, key, now)
         if to_close:  # expired, dead or evicted
             try:
-                self._settle(
-                    [], to_close, functools.partial(_dropped_at_checkout, self._books, key, now)
-                )
+                self._settle([], to_close)
             except BaseException:
                 # The trace hook failed this request before it used its grant: the
                 # grant goes back as an unused one does (the books' cancel).
@@ -807,18 +755,16 @@ class ConnectionPool:
     def _settle(
         self,
         woken: list[Waiter[_PoolKey, _Pooled]],
-        to_close: list[_Pooled],
-        why: Callable[[_Pooled], str] = _evicted,
+        to_close: list[tuple[_Pooled, str]],
     ) -> None:
         """Act on what the books decided: close these, wake those; then trace the closes.
 
-        *why* names, for each connection closed, the reason the books counted
-        for it (they return the connections, not the reasons), so that its
-        ``connection_closed`` event says what ``stats().closed`` counts. The
-        hook runs last: if it raises, everything here is done already
+        Each ``connection_closed`` event gives the reason the books returned
+        with the connection, the one ``stats().closed`` counts. The hook
+        runs last: if it raises, everything here is done already
         (CONVENTIONS.md rule 6), and the caller fails with its exception.
         """
-        for connection in to_close:
+        for connection, _reason in to_close:
             self._connections.discard(connection)
             connection.disconnect()
         for waiter in woken:
@@ -826,19 +772,12 @@ class ConnectionPool:
             if isinstance(future, asyncio.Future) and not future.done():
                 future.set_result(None)
         if to_close and self._trace is not None:
-            for connection in to_close:
-                self._emit("connection_closed", connection, why(connection))
+            for connection, reason in to_close:
+                self._emit("connection_closed", connection, reason)
 
     def _give_back(self, waiter: Waiter[_PoolKey, _Pooled], now: float) -> None:
         """*waiter*'s task gave up: undo what it held (its place, a slot or a connection)."""
-        held = waiter.connection
-        why = _evicted
-        if held is not None and self._trace is not None:
-            held.idle_since = now  # the books park it with this time, if they keep it
-            # As _pool_state.cancel releases it: closed only if spoiled or over the idle limit.
-            reason = _pool_state.IDLE_LIMIT if held.is_reusable() else "not_reusable"
-            why = functools.partial(_released_or_evicted, held, reason)
-        self._settle(*_pool_state.cancel(self._books, waiter, now), why)
+        self._settle(*_pool_state.cancel(self._books, waiter, now))
 
     async def _open(self, target: _Target, key: _PoolKey, budgets: Timeout) -> _Pooled:
         """Open a connection in the slot reserved for *key*; free the slot if that fails."""
@@ -932,20 +871,13 @@ class ConnectionPool:
             return
         # The hook runs only after the books' decisions are carried out (rule 6):
         # one that raises fails this call, never the waiter handed the connection.
-        connection.idle_since = now
-        closed_as = _pool_state.IDLE_LIMIT if reusable else reason
-        self._settle(
-            woken, to_close, functools.partial(_released_or_evicted, connection, closed_as)
-        )
-        if reusable and connection not in to_close:  # not over the idle limit
-            self._emit("connection_released", connection)
+        self._settle(woken, to_close)
+        if reusable and all(closed is not connection for closed, _ in to_close):
+            self._emit("connection_released", connection)  # kept: idle or handed over
 
     def _sweep(self, now: float) -> None:
         self._next_sweep = now + _SWEEP_INTERVAL
-        self._settle(
-            *_pool_state.sweep(self._books, now),
-            functools.partial(_dropped_by_sweep, self._books, now),
-        )
+        self._settle(*_pool_state.sweep(self._books, now))
 
     def _on_sweep_timer(self) -> None:
         """Close idle connections that expired while the pool was quiet."""

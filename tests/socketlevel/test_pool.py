@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import uvloop
-from _support.rawserver import RawServer, http_response, read_request
+from _support.rawserver import RawServer, answer_once_then_wait, read_request
 from _support.servers import TLSFiles
 
 from aiohttpcore import (
@@ -580,21 +580,6 @@ async def test_pool_dropped_with_an_open_connection_warns() -> None:
             await server.connections[0].wait_closed_by_client()
 
 
-def _answer_once_then_wait(listener: socket.socket, closed: threading.Event) -> None:
-    """A blocking server, for a loop that will close: one answer, then await the client's close."""
-    listener.settimeout(5.0)
-    connection, _ = listener.accept()
-    with connection:
-        connection.settimeout(5.0)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += connection.recv(65536)
-        connection.sendall(http_response(b"ok"))
-        while connection.recv(65536):
-            pass
-    closed.set()
-
-
 @pytest.mark.parametrize(
     "new_loop", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"]
 )
@@ -612,7 +597,7 @@ def test_pool_dropped_after_its_loop_closed_only_warns(
     closed = threading.Event()
     unraisable: list[object] = []
     with socket.create_server(("127.0.0.1", 0)) as listener:
-        server = threading.Thread(target=_answer_once_then_wait, args=(listener, closed))
+        server = threading.Thread(target=answer_once_then_wait, args=(listener, closed))
         server.start()
         pool = ConnectionPool(timeout=SHORT)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
@@ -770,6 +755,19 @@ async def _go_to_another_origin(pool: ConnectionPool, url: str) -> None:
     await pool.request("GET", f"{url.replace('127.0.0.1', 'localhost')}/2")
 
 
+async def _check_in_while_another_origin_waits(pool: ConnectionPool, url: str) -> None:
+    """Checked in clean, parked, then evicted at once for a waiter of another origin."""
+    async with pool.request("GET", f"{url}/1") as first:
+        other = asyncio.ensure_future(
+            pool.request("GET", f"{url.replace('127.0.0.1', 'localhost')}/2")
+        )
+        async with asyncio.timeout(2.0):
+            while pool.stats().waiters != 1:  # noqa: ASYNC110  (no event says "queued")
+                await asyncio.sleep(0.005)
+        await first.readall()
+    await other
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Closing:
     """A way for the pool to close connections, and what stats() counts for it."""
@@ -799,6 +797,10 @@ CLOSINGS = {
     "over-the-idle-limit": Closing(_two_requests, "idle_limit", 2, 0, max_idle_connections=0),
     "evicted-for-another-origin": Closing(
         _go_to_another_origin, "evicted", 1, 2, max_connections=1
+    ),
+    # The books park it, then evict it for the waiter: traced as idle_limit once.
+    "evicted-at-checkin-for-a-waiter": Closing(
+        _check_in_while_another_origin_waits, "evicted", 1, 1, max_connections=1
     ),
 }
 

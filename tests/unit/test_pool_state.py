@@ -7,15 +7,18 @@ with the checkout checks (hung-up and expired idle connections dropped, older on
 with an expired one); ``max_idle``; eviction of another origin's longest-idle
 connection at the cap; waiters served in arrival order (hand-over on release, slot
 grants, capped waiters passed over, no queue jumping); ``cancel`` undoing each
-grant; ``connect_failed``; ``sweep``; ``close_all``; constructor validation.
+grant; ``connect_failed``; ``sweep``; ``close_all``; constructor validation. Every
+connection to close comes back paired with its reason, the key ``closed`` counts it
+under: one test per reason shows each where the books decide it.
 
 A hypothesis test runs random operation sequences against a model that knows where
 every connection is (held, handed to a waiter, idle, closed): after each step the
 books agree with it per origin, every grant is reported woken, grants and evictions
-keep their order, no queued waiter could have been served; at the end every
-connection was closed exactly once and nothing is left counted. The doubles have
-behaviour (CONVENTIONS.md rule 14): a ``FakeConnection`` is reusable until its far
-end hangs up.
+keep their order, no queued waiter could have been served, the reasons returned are
+exactly what ``closed`` counted in that step and each fits where its connection was;
+at the end every connection was closed exactly once and nothing is left counted. The
+doubles have behaviour (CONVENTIONS.md rule 14): a ``FakeConnection`` is reusable
+until its far end hangs up.
 """
 
 from __future__ import annotations
@@ -81,6 +84,12 @@ class FakeConnection:
 
 PoolBooks = Books[str, FakeConnection]
 PoolWaiter = Waiter[str, FakeConnection]
+ToClose = list[tuple[FakeConnection, str]]
+
+
+def reasons(to_close: ToClose) -> Counter[str]:
+    """How many connections *to_close* closes for each reason."""
+    return Counter(reason for _, reason in to_close)
 
 
 def open_new(books: PoolBooks, key: str, now: float = 0.0) -> FakeConnection:
@@ -175,10 +184,10 @@ def test_hung_up_idle_connections_are_dropped_and_the_next_ones_tried() -> None:
     for now, connection in enumerate((a1, a2, a3)):
         park(books, "a", connection, float(now))
     a3.hang_up()
-    assert acquire(books, "a", 3.0) == (a2, False, [a3])
+    assert acquire(books, "a", 3.0) == (a2, False, [(a3, "server_closed")])
     assert (books.closed, books.total, books.reused) == (Counter(server_closed=1), 2, 1)
     a1.hang_up()  # the last idle one is dead as well: a new slot is reserved
-    assert acquire(books, "a", 3.0) == (None, True, [a1])
+    assert acquire(books, "a", 3.0) == (None, True, [(a1, "server_closed")])
     assert books.origin("a") == OriginCount(idle=0, active=1, connecting=1, waiters=0)
     assert books.closed == Counter(server_closed=2)
 
@@ -191,9 +200,37 @@ def test_an_expired_idle_connection_goes_with_all_older_ones() -> None:
     assert acquire(books, "a", 6.0) == (a4, False, [])  # idle 4.999 s: still good
     a3.hang_up()
     # a3 is dead (not expired); a2 has idled exactly 5 s: expired, and a1 with it.
-    assert acquire(books, "a", 6.0) == (None, True, [a3, a2, a1])
+    assert acquire(books, "a", 6.0) == (
+        None,
+        True,
+        [(a3, "server_closed"), (a2, "expired"), (a1, "expired")],
+    )
     assert books.closed == Counter(server_closed=1, expired=2)
     assert (books.total, books.total_idle) == (2, 0)
+
+
+def test_acquire_closes_the_first_expired_connection_and_all_below_it_as_expired() -> None:
+    books: PoolBooks = Books(max_connections=6, keepalive_expiry=5)
+    a1, a2, a3, a4, a5, b1 = (open_new(books, key) for key in "aaaaab")
+    for now, connection in zip((0.0, 0.5, 1.0, 1.5, 4.0), (a1, a2, a3, a4, a5), strict=True):
+        park(books, "a", connection, now)
+    park(books, "b", b1, 0.0)  # another origin's, expired too: not acquire's business
+    a5.hang_up()
+    a2.hang_up()  # below the first expired one: expired, whatever else it is
+    # At 6.5: a5 (idle 2.5 s) is dead; a4 (idle 5 s) is the first expired; a1..a3 are older.
+    taken, reserved, to_close = acquire(books, "a", 6.5)
+    assert (taken, reserved) == (None, True)
+    assert to_close == [
+        (a5, "server_closed"),
+        (a4, "expired"),
+        (a1, "expired"),
+        (a2, "expired"),
+        (a3, "expired"),
+    ]
+    assert books.closed == reasons(to_close) == Counter(server_closed=1, expired=4)
+    assert books.origin("a") == OriginCount(idle=0, active=0, connecting=1, waiters=0)
+    assert books.origin("b") == OriginCount(idle=1, active=0, connecting=0, waiters=0)
+    assert (books.total, books.total_idle) == (2, 1)
 
 
 def test_sweep_closes_expired_and_dead_idle_connections_and_forgets_empty_origins() -> None:
@@ -203,24 +240,44 @@ def test_sweep_closes_expired_and_dead_idle_connections_and_forgets_empty_origin
     park(books, "b", b1, 3.0)
     park(books, "b", b2, 4.0)
     b2.hang_up()
-    assert sweep(books, 6.0) == ([], [a1, b2])
+    assert sweep(books, 6.0) == ([], [(a1, "expired"), (b2, "server_closed")])
     assert books.closed == Counter(expired=1, server_closed=1)
     assert "a" not in books.origins  # forgotten: nothing idle, busy or waiting
     assert {"b", "c"} <= books.origins.keys()  # b1 idle, c1 checked out
     assert books.origin("b") == OriginCount(idle=1, active=0, connecting=0, waiters=0)
     assert sweep(books, 6.0) == ([], [])
-    assert release(books, "c", c1, 7.0, reusable=False, reason="eof") == ([], [c1])
-    assert sweep(books, 9.0) == ([], [b1])
+    assert release(books, "c", c1, 7.0, reusable=False, reason="eof") == ([], [(c1, "eof")])
+    assert sweep(books, 9.0) == ([], [(b1, "expired")])
     assert (books.origins, books.total) == ({}, 0)
+
+
+def test_sweep_tests_the_expiry_first_then_whether_the_server_closed() -> None:
+    books: PoolBooks = Books(max_connections=5, keepalive_expiry=5)
+    a1, a2, a3, b1, b2 = (open_new(books, key) for key in "aaabb")
+    for key, connection, now in (("a", a1, 0.0), ("a", a2, 2.0), ("a", a3, 3.0)):
+        park(books, key, connection, now)
+    park(books, "b", b1, 0.5)
+    park(books, "b", b2, 4.0)
+    a1.hang_up()  # expired and dead: counted once, as expired
+    a3.hang_up()  # dead only
+    b2.hang_up()
+    woken, to_close = sweep(books, 5.5)
+    assert (woken, to_close) == (
+        [],
+        [(a1, "expired"), (a3, "server_closed"), (b1, "expired"), (b2, "server_closed")],
+    )
+    assert books.closed == reasons(to_close) == Counter(expired=2, server_closed=2)
+    assert books.origin("a") == OriginCount(idle=1, active=0, connecting=0, waiters=0)
+    assert "b" not in books.origins
 
 
 def test_a_released_connection_is_closed_beyond_max_idle_or_when_not_reusable() -> None:
     books: PoolBooks = Books(max_connections=4, max_idle=1)
     a1, a2, a3, a4 = (open_new(books, "a") for _ in range(4))
     park(books, "a", a1)
-    assert release(books, "a", a2, 0.0, reusable=True) == ([], [a2])
-    assert release(books, "a", a3, 0.0, reusable=False, reason="error") == ([], [a3])
-    assert release(books, "a", a4, 0.0, reusable=False) == ([], [a4])
+    assert release(books, "a", a2, 0.0, reusable=True) == ([], [(a2, "idle_limit")])
+    assert release(books, "a", a3, 0.0, reusable=False, reason="error") == ([], [(a3, "error")])
+    assert release(books, "a", a4, 0.0, reusable=False) == ([], [(a4, "not_reusable")])
     assert books.closed == Counter(idle_limit=1, error=1, not_reusable=1)
     assert (books.total, books.total_idle) == (1, 1)
 
@@ -233,7 +290,7 @@ def test_waiters_are_served_in_arrival_order() -> None:
     a1 = open_new(books, "a")
     first, second, third = queue(books, "a"), queue(books, "b"), queue(books, "c")
     assert books.origin("b") == OriginCount(idle=0, active=0, connecting=0, waiters=1)
-    assert release(books, "a", a1, 1.0, reusable=False) == ([first], [a1])
+    assert release(books, "a", a1, 1.0, reusable=False) == ([first], [(a1, "not_reusable")])
     assert (first.queued, first.slot, first.connection) == (False, True, None)
     assert (second.queued, third.queued) == (True, True)
     connected(books, "a")
@@ -259,9 +316,9 @@ def test_a_freed_slot_goes_to_the_first_waiter_that_can_use_it() -> None:
     a1, b1 = open_new(books, "a"), open_new(books, "b")
     capped_a = queue(books, "a")  # a is at its per-host cap
     waiter_c = queue(books, "c")
-    assert release(books, "b", b1, 1.0, reusable=False) == ([waiter_c], [b1])
+    assert release(books, "b", b1, 1.0, reusable=False) == ([waiter_c], [(b1, "not_reusable")])
     assert (capped_a.queued, waiter_c.slot) == (True, True)
-    assert release(books, "a", a1, 2.0, reusable=False) == ([capped_a], [a1])
+    assert release(books, "a", a1, 2.0, reusable=False) == ([capped_a], [(a1, "not_reusable")])
     assert capped_a.slot
 
 
@@ -276,8 +333,8 @@ def test_a_newcomer_queues_behind_waiters_and_is_served_only_when_they_cannot_be
     assert (newcomer.queued, newcomer.slot, woken, to_close) == (False, True, [], [])
     # The total is at its cap now: a newcomer waits behind the capped waiters.
     capped_b, waiter_d = queue(books, "b"), queue(books, "d")
-    assert release(books, "a", a1, 1.0, reusable=False) == ([capped_a], [a1])
-    assert release(books, "b", b1, 1.0, reusable=False) == ([capped_b], [b1])
+    assert release(books, "a", a1, 1.0, reusable=False) == ([capped_a], [(a1, "not_reusable")])
+    assert release(books, "b", b1, 1.0, reusable=False) == ([capped_b], [(b1, "not_reusable")])
     assert waiter_d.queued  # still behind: no slot is free
 
 
@@ -287,7 +344,8 @@ def test_at_the_cap_a_new_origin_evicts_the_longest_idle_connection_of_another()
     park(books, "a", a1, 2.0)
     park(books, "b", b1, 3.0)
     park(books, "c", c1, 1.0)  # the longest idle, though not the first origin
-    assert acquire(books, "d", 4.0) == (None, True, [c1])
+    c1.hang_up()  # evicted all the same: eviction frees a slot, it does not test the connection
+    assert acquire(books, "d", 4.0) == (None, True, [(c1, "evicted")])
     assert books.closed == Counter(evicted=1)
     assert (books.total, books.total_idle) == (3, 2)
 
@@ -297,9 +355,28 @@ def test_a_waiter_at_the_cap_takes_the_slot_of_a_connection_released_idle() -> N
     open_new(books, "a")
     b1 = open_new(books, "b")
     waiter_c = queue(books, "c")
-    assert release(books, "b", b1, 1.0, reusable=True) == ([waiter_c], [b1])
+    # Released clean and parked, then evicted for the waiter: evicted, not the idle limit.
+    assert release(books, "b", b1, 1.0, reusable=True) == ([waiter_c], [(b1, "evicted")])
     assert waiter_c.slot
     assert books.closed == Counter(evicted=1)
+
+
+def test_serving_the_queue_evicts_for_a_newcomer_behind_a_capped_waiter() -> None:
+    books: PoolBooks = Books(max_connections=2, max_per_host=1)
+    a1, b1 = open_new(books, "a"), open_new(books, "b")
+    park(books, "b", b1, 1.0)
+    capped_a = queue(books, "a")  # a is at its per-host cap: b1 is of no use to it
+    assert acquire(books, "c", 2.0) == (None, False, [])  # someone waits: to the back
+    newcomer, woken, to_close = enqueue(books, "c")
+    assert (newcomer.slot, woken, to_close) == (True, [], [(b1, "evicted")])
+    assert books.closed == Counter(evicted=1)
+    # The capped waiter is served when its origin's connection comes back dead.
+    a1.hang_up()
+    assert release(books, "a", a1, 3.0, reusable=False, reason="eof") == (
+        [capped_a],
+        [(a1, "eof")],
+    )
+    assert books.closed == Counter(evicted=1, eof=1)
 
 
 def test_enqueue_serves_an_idle_connection_of_the_waiters_origin() -> None:
@@ -351,7 +428,7 @@ def test_cancel_of_an_unused_connection_returns_it_without_counting_a_reuse(
     assert (waiter.connection, books.reused) == (a1, 1)
     if hung_up:
         a1.hang_up()
-    assert cancel(books, waiter, 2.0) == ([], [a1] if hung_up else [])
+    assert cancel(books, waiter, 2.0) == ([], [(a1, "not_reusable")] if hung_up else [])
     assert (waiter.connection, books.reused) == (None, 0)
     assert books.origin("a") == OriginCount(
         idle=0 if hung_up else 1, active=0, connecting=0, waiters=0
@@ -367,7 +444,7 @@ def test_cancels_in_any_order_leave_only_what_the_releases_changed(
     a1, _, c1 = (open_new(books, key) for key in "abc")
     waiters = [queue(books, key) for key in "abda"]  # a and b capped, d at the total cap
     assert release(books, "a", a1, 1.0, reusable=True) == ([waiters[0]], [])
-    assert release(books, "c", c1, 1.0, reusable=False) == ([waiters[2]], [c1])
+    assert release(books, "c", c1, 1.0, reusable=False) == ([waiters[2]], [(c1, "not_reusable")])
     assert (waiters[0].connection, waiters[2].slot) == (a1, True)
     for index in order:
         cancel(books, waiters[index], 2.0)
@@ -390,11 +467,19 @@ def test_close_all_returns_every_idle_connection_and_every_queued_waiter() -> No
     park(books, "c", c1)
     waiter = queue(books, "a")
     waiters, to_close = close_all(books)
-    assert (waiters, sorted(to_close, key=repr)) == ([waiter], [b1, c1])
+    assert (waiters, to_close) == ([waiter], [(b1, "pool_closed"), (c1, "pool_closed")])
     assert (waiter.queued, len(books.waiters)) == (False, 0)
     assert books.origin("a") == OriginCount(idle=0, active=1, connecting=0, waiters=0)
     assert books.closed == Counter(pool_closed=2)
-    assert release(books, "a", a1, 1.0, reusable=False) == ([], [a1])  # a1 was still out
+    # a1 was still out: it comes back closed, for the caller's reason.
+    assert release(books, "a", a1, 1.0, reusable=False, reason="pool_closed") == (
+        [],
+        [(a1, "pool_closed")],
+    )
+    assert books.closed == Counter(pool_closed=3)
+    assert close_all(books) == ([], [])  # nothing idle: nothing counted, not even a zero
+    assert books.closed == Counter(pool_closed=3)
+    assert dict(books.closed) == {"pool_closed": 3}
     assert books.total == 0
 
 
@@ -417,6 +502,7 @@ class Model:
         self.where: dict[FakeConnection, tuple[str, str]] = {}  # connection: (place, key)
         self.since: dict[FakeConnection, tuple[float, int]] = {}  # idle: (time, release no.)
         self.closes: Counter[FakeConnection] = Counter()
+        self.counted: Counter[str] = Counter()  # books.closed as the last step left it
         self.opening: list[str] = []  # keys of reserved slots whose task is connecting
         self.waiters: list[PoolWaiter] = []  # queued, or granted and not taken up yet
         self.opened = self.reused = self.releases = 0
@@ -436,26 +522,71 @@ class Model:
             and (books.total < books.max_connections or books.total_idle > 0)
         )
 
+    def expired(self, connection: FakeConnection) -> bool:
+        """Whether an idle connection has been idle for the keep-alive expiry or longer."""
+        expiry, since = self.books.keepalive_expiry, self.since[connection][0]
+        return expiry is not None and self.now - since >= expiry
+
     def fit(self, connection: FakeConnection) -> bool:
         """Whether an idle connection could be reused: open and not expired."""
-        expiry, since = self.books.keepalive_expiry, self.since[connection][0]
-        return connection.is_reusable() and (expiry is None or self.now - since < expiry)
+        return connection.is_reusable() and not self.expired(connection)
+
+    def closed_as(self, reusable: bool, reason: str) -> str:
+        """The reason a connection released now is closed for, if the books close it.
+
+        Unfit: the caller's reason. Clean: over the idle limit, or else parked
+        and then evicted (the longest idle) to give a waiter of another origin a slot.
+        """
+        if not reusable:
+            return reason or "not_reusable"
+        return "idle_limit" if self.books.total_idle >= self.books.max_idle else "evicted"
+
+    def check_reasons(self, to_close: ToClose, released: str, closing: bool) -> None:
+        """Each reason fits where its connection was, and ``closed`` counted exactly these.
+
+        *released*: the reason a connection in transit (being released) must be
+        closed for, if it is (:meth:`closed_as`); *closing*: ``close_all``.
+        """
+        books = self.books
+        change = Counter(
+            {reason: books.closed[reason] - self.counted[reason] for reason in books.closed}
+        )
+        assert reasons(to_close) == change, (to_close, change)
+        self.counted = Counter(books.closed)
+        for connection, reason in to_close:
+            place = self.where[connection][0]
+            if place == "transit":
+                assert reason == released, (connection, reason, released)
+            elif closing:
+                assert reason == "pool_closed", (connection, reason)
+            elif reason == "expired":
+                assert self.expired(connection), connection
+            elif reason == "server_closed":
+                assert not connection.is_reusable(), connection
+                assert not self.expired(connection), connection  # the expiry is tested first
+            else:
+                assert reason == "evicted", (connection, reason)
 
     def settle(
         self,
         queue_before: list[PoolWaiter],
         woken: list[PoolWaiter],
-        to_close: list[FakeConnection],
+        to_close: ToClose,
         gone: tuple[PoolWaiter, ...] = (),
         reserved: int | None = 0,
+        released: str = "",
     ) -> None:
         """Check an operation's answer against the model, then move the connections.
 
         *reserved*: slots the operation reserved besides its grants to *woken*;
-        ``None`` when it may close fit idle connections without evicting.
+        ``None`` for ``close_all``, which closes idle connections without evicting.
+        *released*: the reason expected for the connection in transit, if closed.
         """
-        evicted = [self.since[c][0] for c in to_close if c in self.since and self.fit(c)]
-        for connection in to_close:
+        self.check_reasons(to_close, released, closing=reserved is None)
+        evicted = [
+            self.since[c][0] for c, reason in to_close if reason == "evicted" and c in self.since
+        ]
+        for connection, _ in to_close:
             place, key = self.where[connection]
             assert place in ("idle", "transit"), (connection, place)
             self.closes[connection] += 1
@@ -507,6 +638,7 @@ class Model:
         slots = len(self.opening) + sum(w.slot for w in self.waiters)
         assert books.total == len(self.where) - closed + slots
         assert (books.opened, books.reused) == (self.opened, self.reused)
+        assert books.closed == self.counted, "counted a close it did not return"
         assert sum(books.closed.values()) == closed == len(self.closes)
         assert max(self.closes.values(), default=0) <= 1, "closed twice"
         for waiter in books.waiters:
@@ -518,8 +650,10 @@ class Model:
         books, queue_before = self.books, list(self.books.waiters)
         idle = self.placed("idle", key)
         connection, reserved, to_close = acquire(books, key, self.now)
+        closed = [c for c, _ in to_close]
+        assert all(r == "evicted" for c, r in to_close if self.where[c] != ("idle", key))
         if connection is not None:
-            live = [c for c in idle if c not in to_close]
+            live = [c for c in idle if c not in closed]
             assert connection is max(live, key=lambda c: self.since[c][1]), "not LIFO"
             assert self.fit(connection)
             self.since.pop(connection)
@@ -527,12 +661,12 @@ class Model:
             self.reused += 1
             self.settle(queue_before, [], to_close)
         elif reserved:
-            assert all(c in to_close for c in idle), "an idle connection passed over"
+            assert all(c in closed for c in idle), "an idle connection passed over"
             assert not queue_before, "jumped the queue"
             self.opening.append(key)
             self.settle(queue_before, [], to_close, reserved=1)
         else:
-            assert all(c in to_close for c in idle), "an idle connection passed over"
+            assert all(c in closed for c in idle), "an idle connection passed over"
             self.settle(queue_before, [], to_close)
             assert queue_before or not self.could_be_served(key), "refused for no reason"
             waiter, woken, more = enqueue(books, key)
@@ -566,14 +700,13 @@ class Model:
         books, queue_before = self.books, list(self.books.waiters)
         key = self.where[connection][1]
         self.where[connection] = ("transit", key)
-        counted = books.closed[reason or "not_reusable"]
+        closed_as = self.closed_as(reusable, reason)
         woken, to_close = release(
             books, key, connection, self.now, reusable=reusable, reason=reason
         )
-        if not reusable:
-            assert connection in to_close
-            assert books.closed[reason or "not_reusable"] == counted + 1
-        self.settle(queue_before, woken, to_close)
+        if not reusable:  # closed, and last: after any evicted to serve the waiters
+            assert to_close[-1] == (connection, reason or "not_reusable")
+        self.settle(queue_before, woken, to_close, released=closed_as)
 
     def cancel(self, waiter: PoolWaiter) -> None:
         queue_before = list(self.books.waiters)
@@ -583,10 +716,11 @@ class Model:
             self.where[handed] = ("transit", waiter.key)
             self.reused -= 1
         self.waiters.remove(waiter)
+        closed_as = self.closed_as(handed is None or handed.is_reusable(), "")
         woken, to_close = cancel(self.books, waiter, self.now)
         assert (waiter.queued, waiter.slot, waiter.connection) == (False, False, None)
-        assert handed is None or handed.is_reusable() or handed in to_close
-        self.settle(queue_before, woken, to_close, gone)
+        assert handed is None or handed.is_reusable() or (handed, "not_reusable") in to_close
+        self.settle(queue_before, woken, to_close, gone, released=closed_as)
 
     def sweep(self) -> None:
         self.settle(list(self.books.waiters), *sweep(self.books, self.now))
