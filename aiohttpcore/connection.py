@@ -150,10 +150,10 @@ class HTTPConnection:
     * Body reads (:meth:`read`, :meth:`readinto`, :meth:`readall`,
       :meth:`discard`, and the :class:`~aiohttpcore.response.Response`'s):
       the connection stays open and the body goes on at the next read,
-      except after a :meth:`readinto` whose buffer had already received
-      bytes (the connection is closed; the next read raises
-      :class:`~aiohttpcore.exceptions.ReadError`) and a :meth:`readall`,
-      whose gathered bytes are lost with it.
+      and nothing is lost (a :meth:`readall` gives the bytes it had
+      gathered back to the next read), except after a :meth:`readinto`
+      whose buffer had already received bytes: the connection is closed
+      and the next read raises :class:`~aiohttpcore.exceptions.ReadError`.
     * :meth:`aclose` closes before it awaits anything; :meth:`disconnect`,
       :meth:`close`, :meth:`putrequest` and :meth:`putheader` never await.
     """
@@ -821,8 +821,8 @@ class HTTPConnection:
     async def readall(self) -> bytes:
         """The rest of the current response's body (dugong).
 
-        Cancelled part-way, the bytes it had gathered are lost with it; a
-        later read returns only what follows them.
+        Cancelled part-way, it gives the bytes it had gathered back: the
+        next read returns them first.
         """
         return await self._current().readall()
 
@@ -905,9 +905,15 @@ class HTTPConnection:
         if isinstance(data, bytes | bytearray | memoryview):
             await self.write(data)
             return
-        async for chunk in _chunks(data):
-            if chunk:
-                await self.write(chunk)
+        try:
+            async for chunk in _chunks(data):
+                if chunk:
+                    await self.write(chunk)
+        except BaseException as error:
+            # The caller's source failed between writes (each write handles
+            # its own failures, and this repeats that judgement harmlessly).
+            self._fail_send(error)
+            raise
 
     async def getresponse(self) -> Response:
         """The response to the request just sent (httplib); its body is read from it.

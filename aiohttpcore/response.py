@@ -60,11 +60,13 @@ class Response:
         "_content",
         "_decoder",
         "_done",
+        "_error",
         "_given_up",
         "_on_done",
         "_reading",
         "_release",
         "_stream",
+        "_unread",
         "headers",
         "method",
         "reason",
@@ -99,6 +101,11 @@ class Response:
         # Ended without its end: closed unread, or a read failed. Reads then
         # return b"" as httplib's do, but content never claims that was the body.
         self._given_up = False
+        # Why the body failed: every later read raises it again, rather than
+        # return b"" as if the body had ended there.
+        self._error: HTTPException | None = None
+        # Decoded bytes a cancelled readall() had gathered, for the next read.
+        self._unread = b""
         self._release: Callable[[Response, str], None] | None = None
         self._decoder: ContentDecoder | None = None
         self._content: bytes | None = None
@@ -189,6 +196,8 @@ class Response:
             raise StateError(
                 "another task is already reading this response's body", host=self._stream.label
             )
+        if self._error is not None:
+            raise self._error
         self._reading = True
 
     def close(self) -> None:
@@ -199,17 +208,18 @@ class Response:
         connection is closed with it: nothing is silently skipped.
         """
         if self._done:
-            self._buffered = b""
+            self._buffered = self._unread = b""
             return
         self._done = True
         self._given_up = True
-        self._buffered = b""
+        self._buffered = self._unread = b""
         self._decoder = None
         self._stream.abort()
         self._notify_done("unread")
 
-    def _failed(self) -> None:
+    def _failed(self, error: HTTPException) -> None:
         """A read failed: the body is lost and so is the connection; nothing to warn about."""
+        self._error = error
         if not self._done:
             self._done = True
             self._given_up = True
@@ -233,8 +243,8 @@ class Response:
             return b""
         try:
             event = self._stream.poll_event()
-        except HTTPException:
-            self._failed()
+        except HTTPException as error:
+            self._failed(error)
             raise
         return None if event is None else self._chunk_of(event)
 
@@ -248,8 +258,8 @@ class Response:
     async def _stream_readinto(self, view: memoryview) -> int | EndOfMessage:
         try:
             return await self._stream.readinto(view)
-        except HTTPException:
-            self._failed()
+        except HTTPException as error:
+            self._failed(error)
             raise
 
     async def _next_chunk(self) -> bytes:
@@ -259,13 +269,17 @@ class Response:
             return data
         try:
             event = await self._stream.next_event()
-        except HTTPException:
-            self._failed()
+        except HTTPException as error:
+            self._failed(error)
             raise
         return self._chunk_of(event)
 
     async def _decoded(self, decoder: ContentDecoder, limit: int) -> bytes:
         """The next decoded bytes, at most *limit* of them; ``b""`` at the end of the body."""
+        unread = self._unread
+        if unread:
+            data, self._unread = unread[:limit], unread[limit:]
+            return data
         try:
             while True:
                 data = decoder.read(limit)
@@ -277,8 +291,9 @@ class Response:
                 raw = await self._next_chunk()
                 if raw:
                     decoder.feed(raw)
-        except DecodingError:
+        except DecodingError as error:
             self.close()  # the rest of the body is worthless: so is the connection
+            self._error = error
             raise
 
     async def read(self, amount: int = -1) -> bytes:
@@ -379,10 +394,12 @@ class Response:
         if content is not None or self._take_whole():
             return self._content  # type: ignore[return-value]  # set by _take_whole
         self._enter()
+        # Bytes gathered here are counted in `received` only once returned: a
+        # cancelled call gives them back for the next read, in order.
+        pieces: list[bytes] = []
+        decoder = self._decoder
         try:
-            whole = self.received == 0 and not self._buffered and not self._given_up
-            pieces = []
-            decoder = self._decoder
+            whole = self.received == 0 and not self._given_up
             while True:
                 data: bytes | None
                 if decoder is not None:
@@ -394,20 +411,27 @@ class Response:
                 if not data:
                     break
                 pieces.append(data)
-            body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-            self.received += len(body)
-            if whole:
-                self._content = body
-            return body
+        except BaseException as error:
+            if pieces and not isinstance(error, HTTPException):
+                if decoder is not None:
+                    self._unread = b"".join(pieces) + self._unread
+                else:
+                    self._buffered = b"".join(pieces) + self._buffered
+            raise
         finally:
             self._reading = False
+        body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        self.received += len(body)
+        if whole:
+            self._content = body
+        return body
 
     async def discard(self) -> None:
         """Read the rest of the body and throw it away, without keeping it in memory."""
         self._enter()
         try:
-            self.received += len(self._buffered)
-            self._buffered = b""
+            self.received += len(self._buffered) + len(self._unread)
+            self._buffered = self._unread = b""
             self._decoder = None  # what is thrown away need not be decompressed
             if self._done:
                 return

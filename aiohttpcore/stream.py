@@ -294,7 +294,11 @@ class HTTPStream(asyncio.BufferedProtocol):
         """Close at once, without a FIN handshake: the exchange state is unknown."""
         self._closed = True
         self._cancel_timer()
-        if self.transport is not None:
+        # After its loop closed (a connection collected late), the transport
+        # cannot schedule its connection_lost: RuntimeError('Event loop is
+        # closed'). It frees its socket itself then (asyncio's when collected,
+        # uvloop's as the loop closed).
+        if self.transport is not None and not self._loop.is_closed():
             self.transport.abort()
 
     def close(self) -> None:

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
+import socket
 import ssl
+import sys
+import threading
+import warnings
+import weakref
 from collections.abc import Awaitable, Callable
 
 import pytest
+import uvloop
 from _support.rawserver import (
     RawConnection,
     RawServer,
+    answer_once_then_wait,
     drip,
     http_response,
     read_body,
@@ -692,6 +700,72 @@ async def test_a_body_closed_unread_is_not_an_empty_body(arrived: bool) -> None:
         assert not conn.is_reusable()
 
 
+@pytest.mark.parametrize("how", ["read", "readinto", "readall", "discard"])
+@pytest.mark.asyncio
+async def test_a_failed_body_read_fails_again_rather_than_end_the_body(how: str) -> None:
+    """After a ReadTimeout, the body did not end: b"" (or 0) would say it had."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK_HEAD.replace(b"5", b"10") + b"half")
+        await writer.drain()
+        with contextlib.suppress(ConnectionError):
+            await reader.read()
+
+    async with RawServer(handler) as server, connect_to(server, read=0.2) as conn:
+        await get(conn)
+        response = await conn.read_response()
+        assert await response.read(4) == b"half"
+        with pytest.raises(ReadTimeout):
+            await response.read(10)
+        for _ in range(2):
+            with pytest.raises(ReadTimeout):
+                await _read_once(response, how)
+        assert response.closed
+        assert not conn.is_reusable()
+
+
+async def _read_once(response: Response, how: str) -> object:
+    if how == "read":
+        return await response.read(10)
+    if how == "readinto":
+        return await response.readinto(bytearray(10))
+    if how == "readall":
+        return await response.readall()
+    await response.discard()
+    return None
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_readall_gives_its_bytes_back() -> None:
+    """The bytes it had gathered come first in the next read: nothing is lost."""
+    go = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK_HEAD.replace(b"5", b"10") + b"abcde")
+        await writer.drain()
+        await go.wait()
+        writer.write(b"fghij")
+        await writer.drain()
+        with contextlib.suppress(ConnectionError):
+            await reader.read()
+
+    async with RawServer(handler) as server, connect_to(server) as conn:
+        await get(conn)
+        response = await conn.read_response()
+        reading = asyncio.create_task(response.readall())
+        await asyncio.sleep(0.1)  # "abcde" was gathered; it waits for the rest
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        go.set()
+        assert await response.readall() == b"abcdefghij"
+        assert response.content == b"abcdefghij"
+        assert response.received == 10
+        assert conn.is_reusable()
+
+
 # ---------------------------------------------------------------- HTTP/1.0, stray bytes, garbage
 
 
@@ -775,3 +849,52 @@ async def test_garbage_status_line(status_line: bytes) -> None:
         assert info.value.line == status_line.decode()
         assert_failed(info.value, conn)
         await closed_by_client(server.connections[0])  # closed by the client on its own
+
+
+# ---------------------------------------------------------------- collected after its loop closed
+
+
+@pytest.mark.parametrize(
+    "new_loop", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"]
+)
+def test_a_connection_dropped_after_its_loop_closed_only_warns(
+    new_loop: Callable[[], asyncio.AbstractEventLoop], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Collected open once its loop is closed: a warning, and that loop left alone.
+
+    Aborting the transport would schedule its ``connection_lost`` on the
+    closed loop: ``RuntimeError('Event loop is closed')``, unraisable inside
+    ``__del__``. Not an asyncio test: it owns the loop that closes, and its
+    server is a thread, so that the connection outlives the loop.
+    """
+    closed = threading.Event()
+    unraisable: list[object] = []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        server = threading.Thread(target=answer_once_then_wait, args=(listener, closed))
+        server.start()
+        conn = HTTPConnection("127.0.0.1", listener.getsockname()[1])
+
+        async def exchange(conn: HTTPConnection) -> bytes:
+            await conn.send_request("GET", "/")
+            return await (await conn.read_response()).readall()
+
+        loop = new_loop()
+        try:
+            assert loop.run_until_complete(exchange(conn)) == b"ok"
+        finally:
+            # uvloop closes (and warns about) the transports still open as its loop closes.
+            with warnings.catch_warnings(record=True) as at_close:
+                warnings.simplefilter("always")
+                loop.close()
+        ref = weakref.ref(conn)
+        del conn
+        monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+        with warnings.catch_warnings(record=True) as at_collection:
+            warnings.simplefilter("always")
+            gc.collect()
+        monkeypatch.undo()
+        assert ref() is None
+        assert unraisable == []
+        assert {w.category for w in at_close + at_collection} == {ResourceWarning}
+        assert closed.wait(2.0)
+    server.join(2.0)

@@ -473,3 +473,37 @@ async def test_no_body_no_decoding_error(target: str, coding: str) -> None:
                 assert await streamed.readinto(bytearray(BUFFER)) == 0
         stats = assert_clean(pool, idle=1)
         assert (stats.opened, stats.reused) == (1, 3), stats
+
+
+# ---------------------------------------------------------------- a cancelled readall
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_readall_gives_its_decoded_bytes_back() -> None:
+    """What it had decoded comes first in the next read, then the rest: nothing is lost."""
+    data = random.Random(7).randbytes(200_000)  # incompressible: decoded as it arrives
+    encoded = gzip.compress(data, mtime=0)
+    go = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            async for _request in read_requests(reader):
+                half = len(encoded) // 2
+                writer.write(response_bytes(encoded, coding="gzip")[: -len(encoded) + half])
+                await writer.drain()
+                await go.wait()
+                writer.write(encoded[half:])
+                await writer.drain()
+
+    async with RawServer(handler) as server, ConnectionPool() as pool:
+        async with pool.request("GET", f"{server.base_url}/") as response:
+            reading = asyncio.create_task(response.readall())
+            await asyncio.sleep(0.1)  # half was decoded; it waits for the rest
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            go.set()
+            assert await response.readall() == data
+            assert response.content == data
+        stats = pool.stats()
+    assert (stats.idle, stats.closed) == (1, {})

@@ -50,7 +50,7 @@ import asyncio
 import gc
 import io
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -1311,6 +1311,24 @@ async def test_httplib_step_by_step(rig: Rig) -> None:
     assert await resp.read() == b"ok"
     assert resp.closed
     assert conn.is_reusable()
+
+
+async def test_httplib_send_whose_source_fails_closes_the_connection(rig: Rig) -> None:
+    """The body can never be finished by that call: as a failed write, not left half sent."""
+    conn, net = rig()
+    conn.putrequest("PUT", "/up")
+    conn.putheader("Content-Length", 10)
+    await conn.endheaders()
+
+    def pieces() -> Iterator[bytes]:
+        yield b"abc"
+        raise ValueError("the source broke")
+
+    with pytest.raises(ValueError, match="source broke"):
+        await conn.send(pieces())
+    assert net.transport.sent.endswith(b"\r\n\r\nabc")
+    assert net.transport.is_closing()
+    assert not conn.is_reusable()
 
 
 async def test_httplib_on_a_connection_not_yet_open(rig: Rig) -> None:
