@@ -312,10 +312,9 @@ def _setup(args: argparse.Namespace) -> _Setup:
     """Check the options together; what argparse cannot check raises :class:`UsageError`."""
     if args.url is not None:
         try:
-            scheme = aiohttpcore.parse_url(args.url).scheme
+            aiohttpcore.parse_url(args.url)  # the check only: the pool parses it again
         except aiohttpcore.InvalidURL as error:
             raise UsageError(str(error)) from error
-        del scheme
     if args.body_file is not None and args.data is not None:
         raise UsageError("--body and --body-file: give the body once")
     if args.body_file is not None:

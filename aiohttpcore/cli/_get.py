@@ -169,8 +169,9 @@ def _plan(args: argparse.Namespace) -> _Plan:
     """Check the command line and settle what to send, before any I/O."""
     url = aiohttpcore.parse_url(args.url)
     body = request_body(args)
-    if args.head and body is not None:
-        raise UsageError("-I sends HEAD, which has no body: drop -d or -I")
+    if args.head and body is not None and args.request is None:
+        # With -X the method is the caller's, and -I only prints the head (curl's way).
+        raise UsageError("-I sends HEAD, which has no body: drop -d, or name the method with -X")
     method = args.request or ("HEAD" if args.head else "GET" if body is None else "POST")
     output = None if args.output in {None, "-"} else args.output
     return _Plan(

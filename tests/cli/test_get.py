@@ -241,8 +241,24 @@ async def test_headers_are_sent_and_replace_the_defaults(
 def test_head_with_data_is_a_usage_error(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert main(["get", "-I", "-d", "x", "http://127.0.0.1:9/"]) == 2
     assert capsysbinary.readouterr().err == (
-        b"aiohttpcore: error: -I sends HEAD, which has no body: drop -d or -I\n"
+        b"aiohttpcore: error: -I sends HEAD, which has no body: "
+        b"drop -d, or name the method with -X\n"
     )
+
+
+@pytest.mark.asyncio
+async def test_head_only_with_a_named_method_sends_its_body(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    """``-X POST -d x -I``: curl's reading, the POST goes out and only its answer's head shows."""
+    requests: list[RawRequest] = []
+    async with RawServer(answer(http_response(BODY), requests)) as server:
+        assert await get("-X", "POST", "-d", "x", "-I", server.base_url + "/p") == 0
+    assert (requests[0].method, requests[0].body) == ("POST", b"x")
+    out, err = capsysbinary.readouterr()
+    assert out.startswith(b"HTTP/1.1 200 OK\n")
+    assert BODY not in out
+    assert err == b""
 
 
 @pytest.mark.asyncio
