@@ -48,6 +48,7 @@ extensions = [
     "sphinx.ext.graphviz",
     "statemachine",
     "benchresults",
+    "exceptiontree",
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
