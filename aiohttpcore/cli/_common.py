@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import math
 import socket
+import ssl
 import sys
 import traceback
 from collections.abc import Callable, Coroutine, Sequence
@@ -163,7 +164,16 @@ def pool_options(args: argparse.Namespace) -> dict[str, object]:
 
     ``verify`` and ``cafile`` always; ``timeout`` only when ``--timeout``
     was given, so the library's defaults stay the defaults.
+
+    Raises:
+        UsageError: the ``--cacert`` file cannot be loaded (checked here, once,
+            so that it is a usage error before anything is sent).
     """
+    if args.cacert is not None:
+        try:
+            ssl.create_default_context(cafile=args.cacert)
+        except (OSError, ssl.SSLError) as error:
+            raise UsageError(f"cannot load --cacert {args.cacert}: {error}") from error
     options: dict[str, object] = {"verify": not args.insecure, "cafile": args.cacert}
     if args.timeout is not None:
         options["timeout"] = aiohttpcore.Timeout.all(args.timeout)

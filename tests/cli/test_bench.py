@@ -129,6 +129,8 @@ def closed_port() -> int:
         ["--no-keepalive", "--pipeline", "2"],
         ["--body", "x", "--body-file", "setup.cfg"],
         ["--body-file", "/nonexistent/body"],
+        ["--cacert", "/nonexistent/ca.pem"],
+        ["--cacert", "pyproject.toml"],
         ["-m", "BAD METHOD"],
         ["-H", "no colon"],
         ["--loop", "trio"],

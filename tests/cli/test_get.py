@@ -238,6 +238,15 @@ async def test_headers_are_sent_and_replace_the_defaults(
     capsysbinary.readouterr()
 
 
+@pytest.mark.parametrize("cafile", ["/nonexistent/ca.pem", "pyproject.toml"])
+def test_a_cacert_that_cannot_be_loaded_is_a_usage_error(
+    cafile: str, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    assert main(["get", "--cacert", cafile, "https://127.0.0.1:9/"]) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.startswith(f"aiohttpcore: error: cannot load --cacert {cafile}: ")
+
+
 def test_head_with_data_is_a_usage_error(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert main(["get", "-I", "-d", "x", "http://127.0.0.1:9/"]) == 2
     assert capsysbinary.readouterr().err == (

@@ -4,7 +4,8 @@ What runs (``docs/`` pages, see ``_rst.py`` for how blocks are found):
 
 * ``python`` blocks: in order, one namespace per page (a page reads like a
   notebook: a later block may use what an earlier one defined), on one event
-  loop per page, in a fresh working directory. A block with a top-level
+  loop per page (each page runs on asyncio's loop and on uvloop), in a fresh
+  working directory. A block with a top-level
   ``await`` runs as ``python -m asyncio`` would run it (compiled with
   ``PyCF_ALLOW_TOP_LEVEL_AWAIT``, awaited on the page's loop); a block
   without one runs as a script, so ``asyncio.run(main())`` works too.
@@ -37,15 +38,22 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvloop
 from _support.servers import Server, TLSFiles
 
 from ._rst import DOCS, Block, blocks, pages
 
 RUNNABLE = ("python", "console")
+#: The loops users run us on, as ``tests/conftest.py`` has them for the asyncio tests.
+LOOP_FACTORIES: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,
+}
 #: The only program console examples run; the rest are shown, not run.
 CLI = "aiohttpcore"
 #: Per command: ``bench`` examples run for seconds, not minutes.
@@ -159,20 +167,40 @@ def _run_console(block: Block, source: str, cwd: Path) -> int:
     return ran
 
 
+def _run_on(loop_factory: Callable[[], asyncio.AbstractEventLoop]) -> Callable[..., object]:
+    """``asyncio.run`` on the loop *loop_factory* makes, for the examples that call it."""
+
+    def run(main: Coroutine[Any, Any, object], *, debug: bool | None = None) -> object:
+        with asyncio.Runner(debug=debug, loop_factory=loop_factory) as runner:
+            return runner.run(main)
+
+    return run
+
+
+@pytest.mark.parametrize("loop_name", LOOP_FACTORIES)
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)
 def test_examples_run(
     page: Path,
+    loop_name: str,
     uvicorn_h11_server: Server,
     uvicorn_h11_tls_server: Server,
     tls_files: TLSFiles,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Each page on each loop users run us on (``tests/conftest.py``'s two).
+
+    Examples that call ``asyncio.run`` get the same loop through it. The
+    ``aiohttpcore`` commands run in both variants (a later Python block may
+    read what one wrote), though the command line picks its loop itself.
+    """
     ports = Ports(uvicorn_h11_server, uvicorn_h11_tls_server)
     _write_client_files(tls_files, tmp_path)
     monkeypatch.chdir(tmp_path)
+    factory = LOOP_FACTORIES[loop_name]
+    monkeypatch.setattr(asyncio, "run", _run_on(factory))
     namespace: dict[str, object] = {"__name__": "__main__"}
-    loop = asyncio.new_event_loop()
+    loop = factory()
     try:
         for block in _runnable(page):
             source = ports.apply(block.text)
