@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import trustme
 import uvloop
 
 import aiohttpcore
@@ -150,11 +151,13 @@ def test_pool_options_by_default_leave_the_library_defaults() -> None:
     assert pool_options(common_args()) == {"verify": True, "cafile": None}
 
 
-def test_pool_options_from_every_common_option() -> None:
-    args = common_args("--insecure", "--cacert", "ca.pem", "--timeout", "2.5")
+def test_pool_options_from_every_common_option(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca))
+    args = common_args("--insecure", "--cacert", str(ca), "--timeout", "2.5")
     assert pool_options(args) == {
         "verify": False,
-        "cafile": "ca.pem",
+        "cafile": str(ca),
         "timeout": aiohttpcore.Timeout.all(2.5),
     }
 
