@@ -37,7 +37,6 @@ import re
 import socket
 import ssl
 import struct
-import threading
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
@@ -240,26 +239,6 @@ async def half_close(writer: asyncio.StreamWriter) -> None:
         raise ValueError("half_close needs a plain TCP connection; see truncate_tls")
     await writer.drain()
     writer.write_eof()
-
-
-def answer_once_then_wait(listener: socket.socket, closed: threading.Event) -> None:
-    """A blocking server for a thread, for a client whose event loop will close.
-
-    Accepts one connection, answers one request with a small 200, then waits
-    until the client closes it (and sets *closed*): the connection outlives
-    the loop, which a server on that loop could not let it do.
-    """
-    listener.settimeout(5.0)
-    connection, _ = listener.accept()
-    with connection:
-        connection.settimeout(5.0)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += connection.recv(65536)
-        connection.sendall(http_response(b"ok"))
-        while connection.recv(65536):
-            pass
-    closed.set()
 
 
 def truncate_tls(writer: asyncio.StreamWriter) -> None:

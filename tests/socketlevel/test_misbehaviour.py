@@ -13,22 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
-import socket
 import ssl
-import sys
-import threading
-import warnings
-import weakref
 from collections.abc import Awaitable, Callable
 
 import pytest
 import uvloop
+from _support.late_collection import outlive_the_loop
 from _support.rawserver import (
     RawConnection,
     RawServer,
-    answer_once_then_wait,
     drip,
     http_response,
     read_body,
@@ -858,7 +852,7 @@ async def test_garbage_status_line(status_line: bytes) -> None:
     "new_loop", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"]
 )
 def test_a_connection_dropped_after_its_loop_closed_only_warns(
-    new_loop: Callable[[], asyncio.AbstractEventLoop], monkeypatch: pytest.MonkeyPatch
+    new_loop: Callable[[], asyncio.AbstractEventLoop],
 ) -> None:
     """Collected open once its loop is closed: a warning, and that loop left alone.
 
@@ -867,34 +861,13 @@ def test_a_connection_dropped_after_its_loop_closed_only_warns(
     ``__del__``. Not an asyncio test: it owns the loop that closes, and its
     server is a thread, so that the connection outlives the loop.
     """
-    closed = threading.Event()
-    unraisable: list[object] = []
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        server = threading.Thread(target=answer_once_then_wait, args=(listener, closed))
-        server.start()
-        conn = HTTPConnection("127.0.0.1", listener.getsockname()[1])
 
-        async def exchange(conn: HTTPConnection) -> bytes:
-            await conn.send_request("GET", "/")
-            return await (await conn.read_response()).readall()
+    async def exchange(conn: HTTPConnection, port: int) -> None:
+        await conn.send_request("GET", "/")
+        assert await (await conn.read_response()).readall() == b"ok"
 
-        loop = new_loop()
-        try:
-            assert loop.run_until_complete(exchange(conn)) == b"ok"
-        finally:
-            # uvloop closes (and warns about) the transports still open as its loop closes.
-            with warnings.catch_warnings(record=True) as at_close:
-                warnings.simplefilter("always")
-                loop.close()
-        ref = weakref.ref(conn)
-        del conn
-        monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-        with warnings.catch_warnings(record=True) as at_collection:
-            warnings.simplefilter("always")
-            gc.collect()
-        monkeypatch.undo()
-        assert ref() is None
-        assert unraisable == []
-        assert {w.category for w in at_close + at_collection} == {ResourceWarning}
-        assert closed.wait(2.0)
-    server.join(2.0)
+    left = outlive_the_loop(new_loop, lambda port: HTTPConnection("127.0.0.1", port), exchange)
+    assert left.collected
+    assert left.unraisable == []
+    assert {w.category for w in left.warnings} == {ResourceWarning}
+    assert left.server_saw_close

@@ -18,11 +18,8 @@ import dataclasses
 import gc
 import socket
 import ssl
-import sys
-import threading
 import time
 import urllib.parse
-import warnings
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,7 +27,8 @@ from pathlib import Path
 
 import pytest
 import uvloop
-from _support.rawserver import RawServer, answer_once_then_wait, read_request
+from _support.late_collection import outlive_the_loop
+from _support.rawserver import RawServer, read_request
 from _support.servers import TLSFiles
 
 from aiohttpcore import (
@@ -584,7 +582,7 @@ async def test_pool_dropped_with_an_open_connection_warns() -> None:
     "new_loop", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"]
 )
 def test_pool_dropped_after_its_loop_closed_only_warns(
-    new_loop: Callable[[], asyncio.AbstractEventLoop], monkeypatch: pytest.MonkeyPatch
+    new_loop: Callable[[], asyncio.AbstractEventLoop],
 ) -> None:
     """Collected once the loop it ran on is closed, a pool warns and leaves that loop alone.
 
@@ -594,42 +592,20 @@ def test_pool_dropped_after_its_loop_closed_only_warns(
     already said what was wrong. Not an asyncio test: it owns the loop that
     closes, and its server is a thread, so that the connection outlives it.
     """
-    closed = threading.Event()
-    unraisable: list[object] = []
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        server = threading.Thread(target=answer_once_then_wait, args=(listener, closed))
-        server.start()
-        pool = ConnectionPool(timeout=SHORT)
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
 
-        async def request(pool: ConnectionPool) -> bytes:
-            return (await pool.request("GET", url)).content
+    async def request(pool: ConnectionPool, port: int) -> None:
+        assert (await pool.request("GET", f"http://127.0.0.1:{port}/")).content == b"ok"
+        assert pool.stats().idle == 1
 
-        loop = new_loop()
-        try:
-            assert loop.run_until_complete(request(pool)) == b"ok"
-            assert pool.stats().idle == 1
-        finally:
-            # uvloop closes (and warns about) the transports still open as its loop closes.
-            with warnings.catch_warnings(record=True) as at_close:
-                warnings.simplefilter("always")
-                loop.close()
-        ref = weakref.ref(pool)
-        del pool
-        monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-        with warnings.catch_warnings(record=True) as at_collection:
-            warnings.simplefilter("always")
-            gc.collect()
-        monkeypatch.undo()
-        assert ref() is None
-        assert unraisable == []
-        ours = [w for w in at_collection if "ConnectionPool" in str(w.message)]
-        assert len(ours) == 1, [str(w.message) for w in at_close + at_collection]
-        # The rest are the loop's own about its transports: asyncio's warn (and close
-        # their sockets) when collected with the pool, uvloop's when the loop closed.
-        assert {w.category for w in at_close + at_collection} == {ResourceWarning}
-        assert closed.wait(2.0)
-        server.join(2.0)
+    left = outlive_the_loop(new_loop, lambda _port: ConnectionPool(timeout=SHORT), request)
+    assert left.collected
+    assert left.unraisable == []
+    ours = [w for w in left.at_collection if "ConnectionPool" in str(w.message)]
+    assert len(ours) == 1, [str(w.message) for w in left.warnings]
+    # The rest are the loop's own about its transports: asyncio's warn (and close
+    # their sockets) when collected with the pool, uvloop's when the loop closed.
+    assert {w.category for w in left.warnings} == {ResourceWarning}
+    assert left.server_saw_close
 
 
 # ---------------------------------------------------------------- 12. aclose
