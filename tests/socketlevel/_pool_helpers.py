@@ -90,10 +90,8 @@ async def silent_after_reading(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, responder: Responder
 ) -> None:
     """Read one more request whole, log it, then say nothing until the client gives up."""
-    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-        responder.record(writer, await read_request(reader))
-        responder.misbehaved.set()
-        await until_client_closes(reader)
+    await close_without_answer(reader, writer, responder)  # the close is the handler's return
+    await until_client_closes(reader)
 
 
 async def stray_response_then_close(
