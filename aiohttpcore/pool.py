@@ -98,15 +98,7 @@ class _Target:
 class _Pooled(HTTPConnection):
     """An :class:`HTTPConnection` that knows its place in the books."""
 
-    def __init__(
-        self,
-        key: _PoolKey,
-        number: int,
-        origin: str,
-        loop: asyncio.AbstractEventLoop,
-        **options: object,
-    ) -> None:
-        self.loop = loop  # first: __del__ reads it even if the rest of __init__ fails
+    def __init__(self, key: _PoolKey, number: int, origin: str, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.key = key
         self.number = number
@@ -114,15 +106,6 @@ class _Pooled(HTTPConnection):
         self.exchanges = 0
         self.out = False  # checked out of the books: exactly one checkin may follow
         self.release_hook: Callable[[Response, str], None] = _ignore
-
-    def __del__(self) -> None:
-        # An open pooled connection is collected only with its pool (the pool holds
-        # it until it closes it). On a live loop the pool's __del__ closed it
-        # already; after the loop closed it could not, and its one warning speaks
-        # for all its connections: no second warning per connection here.
-        if self.loop.is_closed():
-            return
-        super().__del__()
 
 
 def _ignore(_response: Response, _how: str) -> None:
@@ -322,15 +305,10 @@ class ConnectionPool:
         )
 
     def __del__(self) -> None:
-        loop = getattr(self, "_loop", None)
-        # Nothing may be scheduled on a closed loop: closing a transport raises
-        # RuntimeError('Event loop is closed') there (its connection_lost goes
-        # through the loop), an unraisable error after the warning that says what
-        # went wrong. Its transports free their sockets themselves (asyncio's when
-        # collected, uvloop's as the loop closed), and its timers never run.
-        usable = loop is None or not loop.is_closed()
+        # After the loop closed too (a pool collected late): the stream does not
+        # touch a closed loop when it aborts (HTTPStream.abort).
         sweeper = getattr(self, "_sweeper", None)
-        if sweeper is not None and usable:
+        if sweeper is not None:
             sweeper.cancel()
         connections = getattr(self, "_connections", None)
         if connections and not self._closed:
@@ -340,10 +318,8 @@ class ConnectionPool:
                 ResourceWarning,
                 stacklevel=1,
             )
-            if usable:
-                for connection in list(connections):
-                    connection.disconnect()
-            connections.clear()
+            for connection in list(connections):
+                connection.disconnect()
 
     async def __aenter__(self) -> ConnectionPool:
         return self
@@ -797,12 +773,10 @@ class ConnectionPool:
     async def _connect(self, target: _Target, key: _PoolKey, budgets: Timeout) -> _Pooled:
         context = key[3]
         self._numbers += 1
-        assert self._loop is not None
         connection = _Pooled(
             key,
             self._numbers,
             target.origin,
-            self._loop,
             host=target.host,
             port=target.port,
             ssl_context=context,
