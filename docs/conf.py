@@ -116,8 +116,10 @@ def _public_alias(
     if len(parts) < 3 or parts[0] not in PUBLIC_PACKAGES:
         return None
     for package, names in PUBLIC_PACKAGES.items():
+        if not target.startswith(package + "."):
+            continue
         for index in range(2, len(parts)):
-            if target.startswith(package + ".") and parts[index] in names:
+            if parts[index] in names:
                 public = ".".join([package, *parts[index:]])
                 if not package.startswith("aiohttpcore"):
                     moved = node.deepcopy()

@@ -144,8 +144,7 @@ def _expected_status(command: str, output: list[str], where: str) -> tuple[str, 
     return command.removesuffix(ECHO_STATUS), int(output[-1])
 
 
-def _run_console(block: Block, source: str, cwd: Path) -> int:
-    ran = 0
+def _run_console(block: Block, source: str, cwd: Path) -> None:
     for shown, output in commands(source):
         command, expected = _expected_status(shown, output, block.where)
         argv = shlex.split(command)
@@ -163,8 +162,6 @@ def _run_console(block: Block, source: str, cwd: Path) -> int:
             f"stdout:\n{done.stdout.decode(errors='replace')}\n"
             f"stderr:\n{done.stderr.decode(errors='replace')}"
         )
-        ran += 1
-    return ran
 
 
 def _run_on(loop_factory: Callable[[], asyncio.AbstractEventLoop]) -> Callable[..., object]:
